@@ -1,0 +1,149 @@
+//! Request and response bodies of the HTTP API and the sync protocol, shared by server and app.
+
+use crate::event::Event;
+use crate::mutation::{Mutation, Rejection};
+use crate::ticket::Ticket;
+use crate::workspace::Role;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `POST /api/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Sign-in email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// `GET /api/me`: the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// User id.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// `GET /api/tickets`: one page of the tickets the user may see, newest change first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketPage {
+    /// The tickets of this page.
+    pub tickets: Vec<Ticket>,
+    /// Pass as `?after=` to get the next page; `None` on the last page.
+    pub next: Option<String>,
+    /// How many tickets the user may see in all.
+    pub total: u64,
+}
+
+/// `GET /api/tickets/{id}`: a ticket and its timeline, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Its events, oldest first.
+    pub timeline: Vec<Event>,
+}
+
+/// One mutation in a push, numbered by the client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushMutation {
+    /// Per-client, strictly increasing, starting at 1, without gaps.
+    pub id: u64,
+    /// When the user made the change (for display; the server decides with its own clock).
+    pub created_at: DateTime<Utc>,
+    /// The mutation: `name` and `args`.
+    #[serde(flatten)]
+    pub mutation: Mutation,
+}
+
+/// `POST /api/sync/push`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// The client (one per browser profile), chosen by the client.
+    pub client_id: Uuid,
+    /// Mutations in id order.
+    pub mutations: Vec<PushMutation>,
+}
+
+/// What became of one pushed mutation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Committed with this change sequence number.
+    Applied {
+        /// The commit's `seq`.
+        seq: u64,
+    },
+    /// Refused; the reason is recorded and will not change.
+    Rejected {
+        /// Why.
+        rejection: Rejection,
+        /// The sentence to show.
+        message: String,
+    },
+    /// Already processed in an earlier push; nothing changed this time.
+    Duplicate,
+}
+
+/// The result of one pushed mutation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MutationResult {
+    /// The client's mutation id.
+    pub id: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// Answer to a push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One result per pushed mutation, in order.
+    pub results: Vec<MutationResult>,
+    /// The highest mutation id of this client the server has processed.
+    pub last_mutation_id: u64,
+}
+
+/// Answer to `GET /api/sync/pull?cookie=SEQ&client_id=...`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Tickets changed since the cookie, in `seq` order, as the user may see them.
+    pub tickets: Vec<Ticket>,
+    /// Ids of tickets the user may no longer see (moved to another team, ...).
+    pub removed: Vec<Uuid>,
+    /// The highest mutation id of this client the server has processed.
+    pub last_mutation_id: u64,
+    /// Pass as `cookie` next time.
+    pub cookie: u64,
+    /// More changes wait beyond this page.
+    pub more: bool,
+    /// The server's clock.
+    pub server_time: DateTime<Utc>,
+}
+
+/// Every API error: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Machine-readable code, e.g. `bad_request`.
+    pub code: String,
+    /// A sentence for the user.
+    pub message: String,
+    /// The offending field, when one is to blame.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub field: Option<String>,
+}

@@ -1,0 +1,162 @@
+//! The activity log: every change to a ticket is an event, and the log is append-only.
+
+use crate::status::StatusId;
+use crate::ticket::{Channel, Priority, Requester};
+use crate::workspace::FieldValue;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who may read a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// A reply the requester sees.
+    Public,
+    /// An internal note: never sent or shown to a customer.
+    Internal,
+}
+
+/// One fact about a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The ticket it happened to.
+    pub ticket: Uuid,
+    /// Who did it; `None` for the system.
+    pub actor: Option<Uuid>,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What a ticket looked like when it was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Ticket type.
+    pub ticket_type: String,
+    /// Channel.
+    pub channel: Channel,
+    /// Priority.
+    pub priority: Priority,
+    /// Initial status.
+    pub status: StatusId,
+    /// Initial team.
+    pub team: Option<Uuid>,
+    /// Requester.
+    pub requester: Option<Requester>,
+}
+
+/// A public reply or internal note on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Message id, chosen by the client that wrote it.
+    pub id: Uuid,
+    /// Public reply or internal note.
+    pub visibility: Visibility,
+    /// Written by staff (an agent) rather than the requester.
+    pub from_staff: bool,
+    /// Author's display name at the time.
+    pub author_name: String,
+    /// Plain text body; rendered as text, never as HTML.
+    pub body: String,
+}
+
+/// The kinds of change a ticket goes through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The ticket was opened.
+    Created(Created),
+    /// The server assigned the human reference.
+    ReferenceAssigned {
+        /// The reference.
+        reference: String,
+    },
+    /// The status moved.
+    StatusChanged {
+        /// Previous status.
+        from: StatusId,
+        /// New status.
+        to: StatusId,
+        /// The new status is in the Solved category.
+        solved: bool,
+    },
+    /// The priority changed.
+    PriorityChanged {
+        /// Previous priority.
+        from: Priority,
+        /// New priority.
+        to: Priority,
+    },
+    /// The ticket changed hands.
+    AssigneeChanged {
+        /// Previous assignee.
+        from: Option<Uuid>,
+        /// New assignee.
+        to: Option<Uuid>,
+    },
+    /// The ticket moved to another team.
+    TeamChanged {
+        /// Previous team.
+        from: Option<Uuid>,
+        /// New team.
+        to: Option<Uuid>,
+    },
+    /// A tag was added.
+    TagAdded {
+        /// The tag id.
+        tag: Uuid,
+    },
+    /// A tag was removed.
+    TagRemoved {
+        /// The tag id.
+        tag: Uuid,
+    },
+    /// The title was edited.
+    TitleChanged {
+        /// Previous title.
+        from: String,
+        /// New title.
+        to: String,
+    },
+    /// The description was edited.
+    DescriptionChanged {
+        /// New description.
+        to: String,
+    },
+    /// A custom field was set or cleared.
+    FieldSet {
+        /// The field key.
+        field: String,
+        /// The new value; `None` clears it.
+        value: Option<FieldValue>,
+    },
+    /// A public reply or internal note was added.
+    MessageAdded(Message),
+}
+
+impl EventKind {
+    /// The message this event carries, if any.
+    pub fn message(&self) -> Option<&Message> {
+        match self {
+            EventKind::MessageAdded(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether a customer may see this event (internal notes never reach customers).
+    pub fn visible_to_customer(&self) -> bool {
+        match self {
+            EventKind::MessageAdded(m) => m.visibility == Visibility::Public,
+            EventKind::Created(_)
+            | EventKind::ReferenceAssigned { .. }
+            | EventKind::StatusChanged { .. } => true,
+            _ => false,
+        }
+    }
+}

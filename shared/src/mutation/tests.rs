@@ -1,0 +1,592 @@
+use super::*;
+use crate::fixtures::{self, ANA, BILLING, BRUNO, CARLA, TECHNICAL, at, tag};
+use crate::preset::Preset;
+use crate::workspace::FieldValue;
+
+struct World {
+    ws: Workspace,
+    ticket: Ticket,
+}
+
+impl World {
+    fn new() -> World {
+        World::with_preset(Preset::SupportModule)
+    }
+
+    fn with_preset(preset: Preset) -> World {
+        let ws = fixtures::workspace(preset);
+        let (ticket, _) = fixtures::ticket(&ws, Uuid::from_u128(1));
+        World { ws, ticket }
+    }
+
+    /// Applies `m` as `who` at minute `minute`, folding the events into the ticket.
+    fn run(&mut self, who: Uuid, minute: i64, m: Mutation) -> Result<Vec<Event>, Rejection> {
+        let actor = fixtures::actor(&self.ws, who);
+        let ctx = Context {
+            actor: &actor,
+            workspace: &self.ws,
+            now: at(minute),
+        };
+        let events = apply(Some(&self.ticket), &m, &ctx)?;
+        for e in &events {
+            self.ticket.apply_event(e);
+        }
+        Ok(events)
+    }
+
+    fn id(&self) -> Uuid {
+        self.ticket.id
+    }
+
+    fn status(&self) -> &str {
+        self.ticket.status.as_str()
+    }
+}
+
+#[test]
+fn start_takes_the_ticket_and_opens_it() {
+    // Setup
+    let mut w = World::new();
+    assert_eq!(w.status(), "open");
+    // Exec
+    let events = w
+        .run(ANA, 5, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    // Check
+    assert_eq!(events.len(), 2);
+    assert_eq!(w.ticket.assignee, Some(ANA));
+    assert_eq!(w.ticket.assigned_at, Some(at(5)));
+    assert_eq!(w.status(), "in_progress");
+}
+
+#[test]
+fn start_of_a_ticket_someone_else_holds_names_them_and_the_time() {
+    let mut w = World::new();
+    w.run(ANA, 41, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    let err = w
+        .run(BRUNO, 50, Mutation::Start { ticket_id: w.id() })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Ticket TKT-0001 was started by Ana at 09:41 UTC; ask Ana to release it, or add a note."
+    );
+    assert_eq!(w.ticket.assignee, Some(ANA));
+}
+
+#[test]
+fn starting_your_own_ticket_again_changes_nothing() {
+    let mut w = World::new();
+    w.run(ANA, 1, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    let events = w
+        .run(ANA, 2, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    assert!(events.is_empty());
+}
+
+#[test]
+fn release_returns_the_ticket_to_the_queue() {
+    let mut w = World::new();
+    w.run(ANA, 1, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    w.run(ANA, 2, Mutation::Release { ticket_id: w.id() })
+        .unwrap();
+    assert_eq!(w.ticket.assignee, None);
+    assert_eq!(w.status(), "open");
+}
+
+#[test]
+fn only_the_holder_or_a_leader_can_release() {
+    let mut w = World::new();
+    w.run(ANA, 1, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    let err = w
+        .run(BRUNO, 2, Mutation::Release { ticket_id: w.id() })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Only Ana, who holds ticket TKT-0001, or a team leader can release it."
+    );
+    w.run(CARLA, 3, Mutation::Release { ticket_id: w.id() })
+        .unwrap();
+    assert_eq!(w.ticket.assignee, None);
+    let err = w
+        .run(ANA, 4, Mutation::Release { ticket_id: w.id() })
+        .unwrap_err();
+    assert!(matches!(err, Rejection::NotHeld { .. }));
+}
+
+#[test]
+fn status_changes_record_history_and_solved_time() {
+    let mut w = World::new();
+    let status = |s: &str| StatusId::new(s);
+    w.run(
+        ANA,
+        10,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: status("waiting"),
+        },
+    )
+    .unwrap();
+    w.run(
+        ANA,
+        20,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: status("resolved"),
+        },
+    )
+    .unwrap();
+    assert_eq!(w.ticket.solved_at, Some(at(20)));
+    assert_eq!(
+        w.ticket.status_history.get(&status("waiting")),
+        Some(&at(10))
+    );
+    let err = w
+        .run(
+            ANA,
+            21,
+            Mutation::SetStatus {
+                ticket_id: w.id(),
+                status: status("nope"),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "There is no status \"nope\" in this workspace."
+    );
+}
+
+#[test]
+fn a_closed_ticket_takes_only_internal_notes() {
+    let mut w = World::new();
+    w.run(
+        ANA,
+        1,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: StatusId::new("closed"),
+        },
+    )
+    .unwrap();
+    let err = w
+        .run(
+            ANA,
+            2,
+            Mutation::SetPriority {
+                ticket_id: w.id(),
+                priority: Priority::High,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Ticket TKT-0001 is closed; open a follow-up ticket instead."
+    );
+    let note = Mutation::Reply {
+        ticket_id: w.id(),
+        message_id: Uuid::from_u128(9),
+        visibility: Visibility::Internal,
+        body: "Customer called again.".into(),
+    };
+    assert_eq!(w.run(ANA, 3, note).unwrap().len(), 1);
+}
+
+#[test]
+fn mandatory_field_blocks_solving_in_service_desk() {
+    let mut w = World::with_preset(Preset::ServiceDesk);
+    let solve = || Mutation::SetStatus {
+        ticket_id: Uuid::from_u128(1),
+        status: StatusId::new("concluded"),
+    };
+    let err = w.run(ANA, 1, solve()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Fill in \"Service type\" before marking ticket TKT-0001 Concluded."
+    );
+    let wrong = Mutation::SetField {
+        ticket_id: w.id(),
+        field: "service_type".into(),
+        value: Some(FieldValue::Text("Fishing".into())),
+    };
+    let err = w.run(ANA, 2, wrong).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "\"Service type\" must be one of: Repair, Question."
+    );
+    let right = Mutation::SetField {
+        ticket_id: w.id(),
+        field: "service_type".into(),
+        value: Some(FieldValue::Text("Repair".into())),
+    };
+    w.run(ANA, 3, right).unwrap();
+    w.run(ANA, 4, solve()).unwrap();
+    assert_eq!(w.status(), "concluded");
+}
+
+#[test]
+fn public_reply_sets_first_response_but_a_note_does_not() {
+    let mut w = World::new();
+    let reply = |n: u128, visibility, body: &str| Mutation::Reply {
+        ticket_id: Uuid::from_u128(1),
+        message_id: Uuid::from_u128(n),
+        visibility,
+        body: body.into(),
+    };
+    w.run(
+        ANA,
+        5,
+        reply(10, Visibility::Internal, "Checking the ledger"),
+    )
+    .unwrap();
+    assert_eq!(w.ticket.first_response_at, None);
+    w.run(ANA, 9, reply(11, Visibility::Public, "  Refund issued.  "))
+        .unwrap();
+    assert_eq!(w.ticket.first_response_at, Some(at(9)));
+    assert_eq!(w.ticket.message_count, 2);
+}
+
+#[test]
+fn note_length_is_limited_to_500_characters() {
+    let mut w = World::new();
+    let note = |body: String| Mutation::Reply {
+        ticket_id: Uuid::from_u128(1),
+        message_id: Uuid::from_u128(2),
+        visibility: Visibility::Internal,
+        body,
+    };
+    // 500 multi-byte characters are fine: the limit counts characters, not bytes.
+    assert!(w.run(ANA, 1, note("é".repeat(500))).is_ok());
+    let err = w.run(ANA, 2, note("x".repeat(501))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The note is 501 characters long; the limit is 500."
+    );
+    let err = w.run(ANA, 3, note("   ".into())).unwrap_err();
+    assert_eq!(err.to_string(), "The note cannot be empty.");
+}
+
+#[test]
+fn ten_tags_at_most_and_adding_twice_is_a_no_op() {
+    let mut w = World::new();
+    for i in 0..10 {
+        w.run(
+            ANA,
+            1,
+            Mutation::AddTag {
+                ticket_id: w.id(),
+                tag: tag(i),
+            },
+        )
+        .unwrap();
+    }
+    let again = w
+        .run(
+            ANA,
+            2,
+            Mutation::AddTag {
+                ticket_id: w.id(),
+                tag: tag(3),
+            },
+        )
+        .unwrap();
+    assert!(again.is_empty());
+    let err = w
+        .run(
+            ANA,
+            3,
+            Mutation::AddTag {
+                ticket_id: w.id(),
+                tag: tag(10),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Ticket TKT-0001 already has 10 tags, the most a ticket can have; remove one first."
+    );
+    w.run(
+        ANA,
+        4,
+        Mutation::RemoveTag {
+            ticket_id: w.id(),
+            tag: tag(0),
+        },
+    )
+    .unwrap();
+    w.run(
+        ANA,
+        5,
+        Mutation::AddTag {
+            ticket_id: w.id(),
+            tag: tag(10),
+        },
+    )
+    .unwrap();
+    assert_eq!(w.ticket.tags.len(), 10);
+    let err = w
+        .run(
+            ANA,
+            6,
+            Mutation::AddTag {
+                ticket_id: w.id(),
+                tag: Uuid::from_u128(404),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err, Rejection::UnknownTag);
+}
+
+#[test]
+fn assign_team_and_edits_validate_their_arguments() {
+    let mut w = World::new();
+    w.run(
+        CARLA,
+        1,
+        Mutation::Assign {
+            ticket_id: w.id(),
+            agent: Some(BRUNO),
+        },
+    )
+    .unwrap();
+    assert_eq!(w.ticket.assignee, Some(BRUNO));
+    let err = w
+        .run(
+            CARLA,
+            2,
+            Mutation::Assign {
+                ticket_id: w.id(),
+                agent: Some(Uuid::from_u128(77)),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err, Rejection::UnknownAgent);
+    w.run(
+        CARLA,
+        3,
+        Mutation::SetTeam {
+            ticket_id: w.id(),
+            team: Some(TECHNICAL),
+        },
+    )
+    .unwrap();
+    assert_eq!(w.ticket.team, Some(TECHNICAL));
+    let err = w
+        .run(
+            CARLA,
+            4,
+            Mutation::EditTitle {
+                ticket_id: w.id(),
+                title: " ".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.to_string(), "The title cannot be empty.");
+    w.run(
+        CARLA,
+        5,
+        Mutation::EditTitle {
+            ticket_id: w.id(),
+            title: "Double charge".into(),
+        },
+    )
+    .unwrap();
+    w.run(
+        CARLA,
+        6,
+        Mutation::EditDescription {
+            ticket_id: w.id(),
+            description: "Twice.".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (w.ticket.title.as_str(), w.ticket.description.as_str()),
+        ("Double charge", "Twice.")
+    );
+    assert_eq!(w.ticket.updated_at, at(6));
+}
+
+#[test]
+fn create_twice_is_refused_and_create_validates() {
+    let w = World::new();
+    let ana = fixtures::actor(&w.ws, ANA);
+    let ctx = Context {
+        actor: &ana,
+        workspace: &w.ws,
+        now: at(0),
+    };
+    let err = apply(Some(&w.ticket), &fixtures::create(w.id()), &ctx).unwrap_err();
+    assert!(matches!(err, Rejection::AlreadyExists { .. }));
+    let mut bad = fixtures::create(Uuid::from_u128(2));
+    if let Mutation::Create {
+        ticket_type, team, ..
+    } = &mut bad
+    {
+        *ticket_type = "Complaint".into();
+        *team = Some(BILLING);
+    }
+    let err = apply(None, &bad, &ctx).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "\"Complaint\" is not a ticket type of this workspace."
+    );
+    let err = apply(
+        None,
+        &Mutation::Start {
+            ticket_id: Uuid::from_u128(3),
+        },
+        &ctx,
+    )
+    .unwrap_err();
+    assert_eq!(err, Rejection::TicketNotFound);
+}
+
+#[test]
+fn customers_cannot_work_tickets() {
+    let w = World::new();
+    let customer = Actor {
+        id: fixtures::CUSTOMER,
+        name: "Dora".into(),
+        role: Role::Customer,
+    };
+    let ctx = Context {
+        actor: &customer,
+        workspace: &w.ws,
+        now: at(1),
+    };
+    let err = apply(
+        Some(&w.ticket),
+        &Mutation::Start { ticket_id: w.id() },
+        &ctx,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "You cannot use \"start\" on a ticket: it needs an agent account."
+    );
+}
+
+#[test]
+fn mutations_use_the_wire_format_of_the_sync_protocol() {
+    let m = Mutation::SetPriority {
+        ticket_id: Uuid::from_u128(1),
+        priority: Priority::Urgent,
+    };
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(json["name"], "set_priority");
+    assert_eq!(json["args"]["priority"], "urgent");
+    let back: Mutation = serde_json::from_value(json).unwrap();
+    assert_eq!(back, m);
+    let unknown = serde_json::json!({"name": "set_priority", "args": {"ticket_id": Uuid::from_u128(1), "priority": "low", "colour": 1}});
+    assert!(serde_json::from_value::<Mutation>(unknown).is_err());
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn mutation(ticket_id: Uuid) -> impl Strategy<Value = Mutation> {
+        let status = prop::sample::select(vec![
+            "open",
+            "in_progress",
+            "waiting",
+            "resolved",
+            "closed",
+            "bogus",
+        ]);
+        let priority = prop::sample::select(Priority::ALL.to_vec());
+        let agent = prop::sample::select(vec![
+            Some(ANA),
+            Some(BRUNO),
+            Some(CARLA),
+            None,
+            Some(Uuid::from_u128(99)),
+        ]);
+        let team = prop::sample::select(vec![
+            Some(BILLING),
+            Some(TECHNICAL),
+            None,
+            Some(Uuid::from_u128(98)),
+        ]);
+        prop_oneof![
+            Just(fixtures::create(ticket_id)),
+            Just(Mutation::Start { ticket_id }),
+            Just(Mutation::Release { ticket_id }),
+            status.prop_map(move |s| Mutation::SetStatus {
+                ticket_id,
+                status: StatusId::new(s)
+            }),
+            priority.prop_map(move |priority| Mutation::SetPriority {
+                ticket_id,
+                priority
+            }),
+            agent.prop_map(move |agent| Mutation::Assign { ticket_id, agent }),
+            team.prop_map(move |team| Mutation::SetTeam { ticket_id, team }),
+            (any::<bool>(), ".{0,600}", any::<u128>()).prop_map(move |(public, body, n)| {
+                Mutation::Reply {
+                    ticket_id,
+                    message_id: Uuid::from_u128(n),
+                    visibility: if public {
+                        Visibility::Public
+                    } else {
+                        Visibility::Internal
+                    },
+                    body,
+                }
+            }),
+            (0u128..14).prop_map(move |i| Mutation::AddTag {
+                ticket_id,
+                tag: tag(i)
+            }),
+            (0u128..14).prop_map(move |i| Mutation::RemoveTag {
+                ticket_id,
+                tag: tag(i)
+            }),
+            ".{0,250}".prop_map(move |title| Mutation::EditTitle { ticket_id, title }),
+            ".{0,50}".prop_map(move |description| Mutation::EditDescription {
+                ticket_id,
+                description
+            }),
+            prop::option::of(prop::sample::select(vec!["Repair", "Question", "Other"])).prop_map(
+                move |v| Mutation::SetField {
+                    ticket_id,
+                    field: "service_type".into(),
+                    value: v.map(|v| FieldValue::Text(v.into())),
+                }
+            ),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Random sequences never panic, and replaying the produced events rebuilds the same ticket.
+        #[test]
+        fn random_sequences_replay_to_the_same_ticket(
+            preset in prop::sample::select(Preset::ALL.to_vec()),
+            steps in prop::collection::vec((0usize..3, mutation(Uuid::from_u128(1))), 1..60),
+        ) {
+            let ws = fixtures::workspace(preset);
+            let (mut ticket, mut log) = fixtures::ticket(&ws, Uuid::from_u128(1));
+            let people = [ANA, BRUNO, CARLA];
+            for (minute, (who, m)) in (1i64..).zip(steps) {
+                let actor = fixtures::actor(&ws, people[who]);
+                let ctx = Context { actor: &actor, workspace: &ws, now: at(minute) };
+                if let Ok(events) = apply(Some(&ticket), &m, &ctx) {
+                    for e in &events {
+                        ticket.apply_event(e);
+                    }
+                    log.extend(events);
+                }
+                prop_assert!(ticket.tags.len() <= crate::MAX_TAGS_PER_TICKET);
+                prop_assert!(ws.status(&ticket.status).is_some());
+            }
+            prop_assert_eq!(Ticket::replay(&log), Some(ticket));
+        }
+    }
+}
