@@ -1,1 +1,41 @@
-fn main() {}
+//! Deskline's browser app: the agent workspace.
+
+mod api;
+mod components;
+mod contexts;
+mod format;
+mod pages;
+mod store;
+
+use crate::api::ApiError;
+use crate::contexts::Session;
+use crate::pages::login::LoginPage;
+use crate::pages::workspace::WorkspacePage;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    mount_to_body(App);
+}
+
+/// Asks the server who is signed in, then shows the sign-in page or the workspace.
+#[component]
+fn App() -> impl IntoView {
+    let session = contexts::provide_session();
+    spawn_local(async move {
+        let next = match api::me().await {
+            Ok(me) => Session::SignedIn(me),
+            // Unreachable or signed out: the sign-in page explains what goes wrong on submit.
+            Err(ApiError::Unauthorized(_) | ApiError::Network(_) | ApiError::Server { .. }) => {
+                Session::SignedOut
+            }
+        };
+        session.set(next);
+    });
+    move || match session.get() {
+        Session::Checking => view! { <div class="splash" aria-busy="true"></div> }.into_any(),
+        Session::SignedOut => view! { <LoginPage /> }.into_any(),
+        Session::SignedIn(me) => view! { <WorkspacePage me /> }.into_any(),
+    }
+}

@@ -345,7 +345,7 @@ pub fn apply(
             reference: ticket.display_reference().to_owned(),
         });
     }
-    if !ctx.actor.role.is_staff() {
+    if !ctx.actor.role.is_staff() && !is_customer_reply(ticket, mutation, ctx.actor) {
         return Err(Rejection::NotPermitted {
             action: format!("use \"{}\" on a ticket", mutation.name()),
             needed: "an agent account".into(),
@@ -513,13 +513,26 @@ pub fn apply(
             };
             let body = body.trim();
             check_text(what, body, limit, true)?;
-            vec![event(EventKind::MessageAdded(Message {
+            let from_staff = ctx.actor.role.is_staff();
+            let mut events = vec![event(EventKind::MessageAdded(Message {
                 id: *message_id,
                 visibility: *visibility,
-                from_staff: true,
+                from_staff,
                 author_name: ctx.actor.name.clone(),
                 body: body.to_owned(),
-            }))]
+            }))];
+            // The customer answered: a ticket waiting on them, or solved, is back in the queue.
+            if !from_staff && matches!(category, StatusCategory::Pending | StatusCategory::Solved) {
+                let back_to = if ticket.assignee.is_some() {
+                    StatusCategory::Open
+                } else {
+                    StatusCategory::New
+                };
+                if let Some(status) = ws.first_in(back_to) {
+                    events.extend(move_to(&status.id));
+                }
+            }
+            events
         }
         Mutation::AddTag { tag, .. } => {
             if ws.tag(*tag).is_none() {
@@ -587,6 +600,17 @@ pub fn apply(
         }
     };
     Ok(events)
+}
+
+/// Customers may add public replies to their own tickets and nothing else.
+fn is_customer_reply(ticket: &Ticket, mutation: &Mutation, actor: &Actor) -> bool {
+    matches!(
+        mutation,
+        Mutation::Reply {
+            visibility: Visibility::Public,
+            ..
+        }
+    ) && ticket.requester.as_ref().is_some_and(|r| r.id == actor.id)
 }
 
 fn create(mutation: &Mutation, ctx: &Context<'_>) -> Result<Vec<Event>, Rejection> {

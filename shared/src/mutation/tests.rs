@@ -471,6 +471,60 @@ fn customers_cannot_work_tickets() {
 }
 
 #[test]
+fn a_customer_reply_reopens_a_waiting_ticket_but_customers_cannot_write_notes() {
+    let mut w = World::new();
+    w.run(ANA, 1, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    w.run(
+        ANA,
+        2,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: StatusId::new("waiting"),
+        },
+    )
+    .unwrap();
+    let customer = Actor {
+        id: fixtures::CUSTOMER,
+        name: "Dora".into(),
+        role: Role::Customer,
+    };
+    let reply = |visibility| Mutation::Reply {
+        ticket_id: Uuid::from_u128(1),
+        message_id: Uuid::from_u128(3),
+        visibility,
+        body: "Here is the receipt.".into(),
+    };
+    let ctx = Context {
+        actor: &customer,
+        workspace: &w.ws,
+        now: at(3),
+    };
+    let events = apply(Some(&w.ticket), &reply(Visibility::Public), &ctx).unwrap();
+    for e in &events {
+        w.ticket.apply_event(e);
+    }
+    assert_eq!(w.status(), "in_progress");
+    assert_eq!(
+        w.ticket.first_response_at, None,
+        "a customer message is not a response"
+    );
+    let err = apply(Some(&w.ticket), &reply(Visibility::Internal), &ctx).unwrap_err();
+    assert!(matches!(err, Rejection::NotPermitted { .. }));
+    let stranger = Actor {
+        id: Uuid::from_u128(0xC2),
+        name: "Eve".into(),
+        role: Role::Customer,
+    };
+    let ctx = Context {
+        actor: &stranger,
+        workspace: &w.ws,
+        now: at(4),
+    };
+    assert!(apply(Some(&w.ticket), &reply(Visibility::Public), &ctx).is_err());
+}
+
+#[test]
 fn mutations_use_the_wire_format_of_the_sync_protocol() {
     let m = Mutation::SetPriority {
         ticket_id: Uuid::from_u128(1),

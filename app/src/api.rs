@@ -1,0 +1,145 @@
+//! Typed client for the server's JSON API: one async function per endpoint.
+//!
+//! Requests are same-origin, so the browser sends the HttpOnly session cookie by itself.
+
+use deskline_shared::Workspace;
+use deskline_shared::api::{
+    ErrorBody, LoginRequest, Me, PullResponse, PushRequest, PushResponse, TicketDetail,
+};
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use uuid::Uuid;
+
+/// Why a call failed, sorted by what the caller should do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The request never got an answer: keep the work and retry later.
+    Network(String),
+    /// The session is missing or expired: show the sign-in page.
+    Unauthorized(String),
+    /// The server answered with an error body.
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// Machine-readable code, e.g. `mutation_gap`.
+        code: String,
+        /// A sentence for the user.
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// Whether the server refused because our mutation numbering is out of step.
+    pub fn is_mutation_gap(&self) -> bool {
+        matches!(self, ApiError::Server { code, .. } if code == "mutation_gap")
+    }
+
+    /// Whether retrying the same request later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network(_) => true,
+            ApiError::Server { status, .. } => *status >= 500 || *status == 429,
+            ApiError::Unauthorized(_) => false,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Network(_) => f.write_str("The server cannot be reached right now."),
+            ApiError::Unauthorized(message) | ApiError::Server { message, .. } => {
+                f.write_str(message)
+            }
+        }
+    }
+}
+
+impl From<gloo_net::Error> for ApiError {
+    fn from(error: gloo_net::Error) -> Self {
+        ApiError::Network(error.to_string())
+    }
+}
+
+/// Turns a non-2xx answer into an [`ApiError`], reading the `{error: {...}}` body when there is one.
+async fn error_of(response: Response) -> ApiError {
+    let status = response.status();
+    let (code, message) = match response.json::<ErrorBody>().await {
+        Ok(body) => (body.error.code, body.error.message),
+        Err(_) => (
+            format!("http_{status}"),
+            format!(
+                "The server answered {status} {}.",
+                response.status_text().trim()
+            ),
+        ),
+    };
+    if status == 401 {
+        ApiError::Unauthorized(message)
+    } else {
+        ApiError::Server {
+            status,
+            code,
+            message,
+        }
+    }
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    response.json::<T>().await.map_err(|e| ApiError::Server {
+        status: response.status(),
+        code: "bad_response".to_owned(),
+        message: format!("The server sent an answer this page cannot read ({e})."),
+    })
+}
+
+/// `POST /api/login`: signs in and sets the session cookie.
+pub async fn login(email: String, password: String) -> Result<Me, ApiError> {
+    let body = LoginRequest { email, password };
+    let response = Request::post("/api/login").json(&body)?.send().await?;
+    read(response).await
+}
+
+/// `POST /api/logout`: ends the session.
+pub async fn logout() -> Result<(), ApiError> {
+    let response = Request::post("/api/logout").send().await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_of(response).await)
+    }
+}
+
+/// `GET /api/me`: who is signed in; [`ApiError::Unauthorized`] when nobody is.
+pub async fn me() -> Result<Me, ApiError> {
+    read(Request::get("/api/me").send().await?).await
+}
+
+/// `GET /api/workspace`: statuses, teams, agents, tags, fields and ticket types.
+pub async fn workspace() -> Result<Workspace, ApiError> {
+    read(Request::get("/api/workspace").send().await?).await
+}
+
+/// `GET /api/sync/pull`: tickets changed since `cookie`.
+pub async fn pull(cookie: u64, client_id: Uuid, limit: u32) -> Result<PullResponse, ApiError> {
+    let url = format!("/api/sync/pull?cookie={cookie}&client_id={client_id}&limit={limit}");
+    read(Request::get(&url).send().await?).await
+}
+
+/// `POST /api/sync/push`: sends pending mutations in id order.
+pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
+    let response = Request::post("/api/sync/push")
+        .json(request)?
+        .send()
+        .await?;
+    read(response).await
+}
+
+/// `GET /api/tickets/{id}`: a ticket and its timeline, oldest first.
+pub async fn ticket(id: Uuid) -> Result<TicketDetail, ApiError> {
+    read(Request::get(&format!("/api/tickets/{id}")).send().await?).await
+}

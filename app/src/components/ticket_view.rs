@@ -1,0 +1,98 @@
+//! The open ticket: what it is about, its properties, the conversation and the composer.
+
+use crate::components::composer::Composer;
+use crate::components::icon::BackIcon;
+use crate::components::properties::Properties;
+use crate::components::tag_editor::TagEditor;
+use crate::components::timeline::Timeline;
+use crate::contexts::use_store;
+use crate::format;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// Everything about one ticket. All user text is rendered as text nodes, never as HTML.
+#[component]
+pub fn TicketView(
+    /// The ticket.
+    id: Uuid,
+) -> impl IntoView {
+    let store = use_store();
+    let ticket = Memo::new(move |_| store.projection.with(|p| p.tickets.get(&id).cloned()));
+    let exists = Memo::new(move |_| ticket.with(Option::is_some));
+    let saving = Memo::new(move |_| store.projection.with(|p| p.saving.contains(&id)));
+    let read = move |f: fn(&deskline_shared::Ticket) -> String| {
+        move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default())
+    };
+    let close = move |_| store.open(None);
+    let meta = move || {
+        ticket.with(|t| {
+            let Some(t) = t else { return String::new() };
+            let mut parts = Vec::new();
+            if let Some(r) = &t.requester {
+                match &r.email {
+                    Some(email) => parts.push(format!("{} <{email}>", r.name)),
+                    None => parts.push(r.name.clone()),
+                }
+            }
+            parts.push(t.channel.label().to_owned());
+            parts.push(t.ticket_type.clone());
+            parts.push(format!("opened {}", format::when(t.created_at)));
+            parts.join(" · ")
+        })
+    };
+    let back = move || {
+        view! {
+            <button class="btn ghost small back" data-testid="btn-back" title="Back to the list" on:click=close>
+                <BackIcon />
+                <span>"Back"</span>
+            </button>
+        }
+    };
+
+    view! {
+        <article class="ticket-view" data-testid="ticket-view" data-id=id.to_string()>
+            <Show
+                when=move || exists.get()
+                fallback=move || {
+                    view! {
+                        <div class="tv-head">{back()}</div>
+                        <div class="pane-empty">
+                            <p>"This ticket is no longer in your queues."</p>
+                        </div>
+                    }
+                }
+            >
+                <header class="tv-head">
+                    <div class="tv-ref-line">
+                        {back()}
+                        <span
+                            class="tv-ref"
+                            class:pending-ref=move || ticket.with(|t| t.as_ref().is_some_and(|t| t.reference.is_none()))
+                            data-testid="ticket-reference"
+                        >
+                            {read(|t| t.display_reference().to_owned())}
+                        </span>
+                        <Show when=move || saving.get()>
+                            <span class="saving-marker">"saving…"</span>
+                        </Show>
+                    </div>
+                    <h2 class="tv-title" data-testid="ticket-title">
+                        {read(|t| t.title.clone())}
+                    </h2>
+                    <p class="tv-meta">{meta}</p>
+                </header>
+                <div class="tv-scroll">
+                    <Properties id ticket />
+                    <TagEditor id ticket />
+                    <Show when=move || ticket.with(|t| t.as_ref().is_some_and(|t| !t.description.trim().is_empty()))>
+                        <section class="tv-description" aria-label="Description">
+                            {read(|t| t.description.clone())}
+                        </section>
+                    </Show>
+                    <Timeline id ticket />
+                </div>
+                <Composer id />
+            </Show>
+        </article>
+    }
+}

@@ -1,0 +1,4 @@
+//! Whole screens.
+
+pub mod login;
+pub mod workspace;

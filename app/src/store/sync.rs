@@ -1,0 +1,424 @@
+//! The push/pull loop, ticket details and the clock.
+//!
+//! One task owns the network conversation so pushes and pulls never overlap: bootstrap with pulls
+//! from cookie 0, then push whatever is queued, pull after every push answer, and otherwise pull
+//! every 10 seconds. A network error keeps the queue as it is and retries with a backoff.
+
+use super::{Ids, Pending, Store, Timeline, is_alive, outbox};
+use crate::api::{self, ApiError};
+use chrono::Utc;
+use deskline_shared::Ticket;
+use deskline_shared::api::{Outcome, PushRequest, PushResponse, TicketDetail};
+use futures::StreamExt;
+use futures::channel::mpsc::{self, UnboundedReceiver};
+use futures::future::{Either, select};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use uuid::Uuid;
+
+/// How often to pull when nothing else happens (until the WebSocket pokes arrive).
+const POLL_MS: u32 = 10_000;
+/// Rows per pull page.
+const PAGE: u32 = 500;
+/// Mutations per push.
+const BATCH: usize = 100;
+/// Longest wait between retries.
+const MAX_BACKOFF_MS: u32 = 30_000;
+
+/// Why a sync step stopped.
+enum Halt {
+    /// The store is gone (signed out): end the task.
+    Stop,
+    /// The request failed.
+    Failed(ApiError),
+}
+
+impl From<ApiError> for Halt {
+    fn from(error: ApiError) -> Self {
+        Halt::Failed(error)
+    }
+}
+
+/// Starts the background work of a store. It ends by itself when the store's owner is disposed.
+pub(super) fn start(store: Store) {
+    let (tx, rx) = mpsc::unbounded();
+    store.wake.set_value(Some(tx));
+    let alive = store.alive();
+    on_cleanup({
+        let alive = Arc::clone(&alive);
+        move || alive.store(false, Ordering::Relaxed)
+    });
+    // Coming back online is worth trying at once rather than after the backoff.
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        store.wake.try_with_value(|wake| {
+            if let Some(wake) = wake {
+                let _ = wake.unbounded_send(());
+            }
+        });
+    });
+    on_cleanup(move || online.remove());
+
+    spawn_local(run(store, rx, Arc::clone(&alive)));
+    spawn_local(clock(store, Arc::clone(&alive)));
+    Effect::new(move |_| {
+        if let Some(id) = store.selected.get() {
+            spawn_local(load_detail(store, id));
+        }
+    });
+}
+
+async fn clock(store: Store, alive: Arc<AtomicBool>) {
+    loop {
+        TimeoutFuture::new(30_000).await;
+        if !is_alive(&alive) {
+            return;
+        }
+        store.now.set(Utc::now());
+    }
+}
+
+/// Waits for a wake-up or `ms`, whichever comes first. `false` when the store is gone.
+async fn wait(wake: &mut UnboundedReceiver<()>, ms: u32) -> bool {
+    let woke = select(wake.next(), TimeoutFuture::new(ms)).await;
+    if let Either::Left((None, _)) = woke {
+        return false;
+    }
+    // Several changes made while we slept need one push, not several.
+    while wake.try_recv().is_ok() {}
+    true
+}
+
+struct Backoff(u32);
+
+impl Backoff {
+    fn reset(&mut self) {
+        self.0 = 1_000;
+    }
+
+    fn next(&mut self) -> u32 {
+        let ms = self.0;
+        self.0 = (self.0 * 2).min(MAX_BACKOFF_MS);
+        ms
+    }
+}
+
+async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBool>) {
+    let mut cookie = 0;
+    let mut backoff = Backoff(1_000);
+    let mut gaps = 0;
+    loop {
+        if !is_alive(&alive) {
+            return;
+        }
+        let pushed = match push(store, &alive).await {
+            Ok(Pushed::Nothing) => false,
+            Ok(Pushed::Answered) => {
+                gaps = 0;
+                true
+            }
+            Ok(Pushed::Renumbered) => {
+                gaps += 1;
+                // A server that keeps answering `mutation_gap` must not make us spin.
+                if gaps > 2 && !wait(&mut wake, backoff.next()).await {
+                    return;
+                }
+                true
+            }
+            Err(halt) => {
+                if !on_failure(store, halt) || !wait(&mut wake, backoff.next()).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        // Pull at start, after every push answer, and whenever the idle wait ends by itself.
+        match pull(store, &alive, &mut cookie).await {
+            Ok(()) => backoff.reset(),
+            Err(halt) => {
+                if !on_failure(store, halt) || !wait(&mut wake, backoff.next()).await {
+                    return;
+                }
+                continue;
+            }
+        }
+        if pushed {
+            continue;
+        }
+        if !wait(&mut wake, POLL_MS).await {
+            return;
+        }
+        // A wake-up means there is something to push; the pull follows it.
+    }
+}
+
+/// Decides what a failed step means. Returns `false` when the task should end.
+fn on_failure(store: Store, halt: Halt) -> bool {
+    let Halt::Failed(error) = halt else {
+        return false;
+    };
+    match error {
+        ApiError::Unauthorized(_) => {
+            store.signed_out();
+            false
+        }
+        ApiError::Network(_) => {
+            store.offline.set(true);
+            true
+        }
+        error => {
+            store.notify(error.to_string());
+            true
+        }
+    }
+}
+
+/// What a push step did.
+enum Pushed {
+    /// Nothing was queued.
+    Nothing,
+    /// The server answered the batch.
+    Answered,
+    /// The numbering was out of step; it was redone and the batch waits to be sent again.
+    Renumbered,
+}
+
+/// Pushes queued mutations in id order.
+async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
+    let batch: Vec<_> = store.pending.with_untracked(|pending| {
+        pending
+            .iter()
+            .filter(|p| !p.acknowledged)
+            .take(BATCH)
+            .map(Pending::to_wire)
+            .collect()
+    });
+    if batch.is_empty() {
+        return Ok(Pushed::Nothing);
+    }
+    let sent: Vec<u64> = batch.iter().map(|m| m.id).collect();
+    let request = PushRequest {
+        client_id: store.ids.with_value(|ids| ids.client_id),
+        mutations: batch,
+    };
+    let answer = api::push(&request).await;
+    if !is_alive(alive) {
+        return Err(Halt::Stop);
+    }
+    match answer {
+        Ok(response) => {
+            store.offline.set(false);
+            record(store, &response);
+            Ok(Pushed::Answered)
+        }
+        Err(error) if error.is_mutation_gap() => {
+            renumber(store);
+            Ok(Pushed::Renumbered)
+        }
+        Err(error) if error.is_transient() => Err(error.into()),
+        Err(ApiError::Unauthorized(message)) => Err(ApiError::Unauthorized(message).into()),
+        Err(error) => {
+            // The server refused the request itself (not one mutation): sending the same bytes
+            // again cannot succeed, so give these changes up rather than block the queue forever.
+            store.pending.update(|pending| {
+                pending.retain(|p| p.acknowledged || !sent.contains(&p.id));
+            });
+            store.save_outbox();
+            store.notify(format!("Some changes were not saved: {error}"));
+            Ok(Pushed::Answered)
+        }
+    }
+}
+
+/// Applies a push answer: rejected mutations leave the queue (rolling the view back), applied
+/// ones wait for the pull that brings their effect.
+fn record(store: Store, response: &PushResponse) {
+    let mut rejected = Vec::new();
+    store.pending.update(|pending| {
+        for result in &response.results {
+            match &result.outcome {
+                Outcome::Rejected { message, .. } => {
+                    pending.retain(|p| p.acknowledged || p.id != result.id);
+                    rejected.push(message.clone());
+                }
+                Outcome::Applied { .. } | Outcome::Duplicate => {}
+            }
+        }
+        for p in pending.iter_mut() {
+            if p.id <= response.last_mutation_id {
+                p.acknowledged = true;
+            }
+        }
+    });
+    store.save_outbox();
+    for message in rejected {
+        store.notify(message);
+    }
+}
+
+/// After a `mutation_gap`: start a new numbering under a new client id and send again.
+fn renumber(store: Store) {
+    let client_id = outbox::new_client_id();
+    let mut next = 1;
+    store.pending.update(|pending| {
+        for p in pending.iter_mut().filter(|p| !p.acknowledged) {
+            p.id = next;
+            next += 1;
+        }
+    });
+    store.ids.set_value(Ids {
+        client_id,
+        next_mutation_id: next,
+    });
+    outbox::set_next_mutation_id(next);
+    store.save_outbox();
+}
+
+fn merge(confirmed: &mut HashMap<Uuid, Ticket>, tickets: Vec<Ticket>, removed: &[Uuid]) {
+    for ticket in tickets {
+        confirmed.insert(ticket.id, ticket);
+    }
+    for id in removed {
+        confirmed.remove(id);
+    }
+}
+
+/// Pulls every change since `cookie`, page by page.
+///
+/// The last page is committed together with the open ticket's refreshed timeline and the removal
+/// of the mutations the server has processed, in one go, so the view never shows a confirmed
+/// change twice nor drops an optimistic one before its confirmed version is there.
+async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), Halt> {
+    loop {
+        let client_id = store.ids.with_value(|ids| ids.client_id);
+        let page = api::pull(*cookie, client_id, PAGE).await;
+        if !is_alive(alive) {
+            return Err(Halt::Stop);
+        }
+        let page = page?;
+        store.offline.set(false);
+        if page.more {
+            store
+                .confirmed
+                .update(|c| merge(c, page.tickets, &page.removed));
+            *cookie = page.cookie;
+            continue;
+        }
+
+        let detail = match stale_timeline(store, &page.tickets) {
+            Some(id) => {
+                let detail = api::ticket(id).await;
+                if !is_alive(alive) {
+                    return Err(Halt::Stop);
+                }
+                detail.ok()
+            }
+            None => None,
+        };
+        store.confirmed.update(|c| {
+            merge(c, page.tickets, &page.removed);
+            if let Some(detail) = &detail {
+                upsert(c, &detail.ticket);
+            }
+        });
+        if let Some(detail) = detail {
+            show_timeline(store, detail);
+        }
+        let processed = page.last_mutation_id;
+        store.pending.update(|pending| {
+            pending.retain(|p| !p.acknowledged && p.id > processed);
+        });
+        store.ids.update_value(|ids| {
+            ids.next_mutation_id = ids.next_mutation_id.max(processed + 1);
+        });
+        store.save_outbox();
+        *cookie = page.cookie;
+        store.loaded.set(true);
+        return Ok(());
+    }
+}
+
+/// The open ticket, if this pull brings a newer version of it than its timeline shows.
+fn stale_timeline(store: Store, pulled: &[Ticket]) -> Option<Uuid> {
+    let open = store.selected.get_untracked()?;
+    let shown = store
+        .timeline
+        .with_untracked(|t| t.as_ref().filter(|t| t.ticket == open).map(|t| t.version))?;
+    let newest = pulled
+        .iter()
+        .find(|t| t.id == open)
+        .map(|t| t.version)
+        .or_else(|| {
+            store
+                .confirmed
+                .with_untracked(|c| c.get(&open).map(|t| t.version))
+        })?;
+    (newest > shown).then_some(open)
+}
+
+/// Keeps the newer of two versions of a ticket.
+fn upsert(confirmed: &mut HashMap<Uuid, Ticket>, ticket: &Ticket) {
+    if confirmed
+        .get(&ticket.id)
+        .is_none_or(|have| have.version <= ticket.version)
+    {
+        confirmed.insert(ticket.id, ticket.clone());
+    }
+}
+
+fn show_timeline(store: Store, detail: TicketDetail) {
+    let id = detail.ticket.id;
+    if store.selected.get_untracked() != Some(id) {
+        return;
+    }
+    let version = detail.ticket.version;
+    let older = store.timeline.with_untracked(|t| {
+        t.as_ref()
+            .is_some_and(|t| t.ticket == id && t.version > version)
+    });
+    if !older {
+        store.timeline.set(Some(Timeline {
+            ticket: id,
+            version,
+            events: detail.timeline,
+        }));
+    }
+}
+
+/// Reads a ticket's timeline when it is opened.
+async fn load_detail(store: Store, id: Uuid) {
+    let alive = store.alive();
+    let answer = api::ticket(id).await;
+    if !is_alive(&alive) {
+        return;
+    }
+    match answer {
+        Ok(detail) => {
+            store.confirmed.update(|c| {
+                // Only refresh what we have: a ticket the pulls removed stays removed.
+                if c.contains_key(&id) {
+                    upsert(c, &detail.ticket);
+                }
+            });
+            show_timeline(store, detail);
+        }
+        Err(ApiError::Unauthorized(_)) => store.signed_out(),
+        Err(error) => {
+            // Not on the server yet (created here and still queued), or unreachable: show what
+            // we have; version 0 makes the next pull that brings the ticket read it again.
+            if !matches!(error, ApiError::Server { status: 404, .. }) {
+                store.notify(format!("The conversation could not be loaded: {error}"));
+            }
+            if store.selected.get_untracked() == Some(id) {
+                store.timeline.set(Some(Timeline {
+                    ticket: id,
+                    version: 0,
+                    events: Vec::new(),
+                }));
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Command-line flags and environment.
+
+use clap::Parser;
+use deskline_shared::Preset;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// Deskline's server.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "deskline-server", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "DESKLINE_ADDR", default_value = "127.0.0.1")]
+    pub addr: IpAddr,
+    /// Port to listen on; 0 picks a free one (the chosen address is printed).
+    #[arg(long, env = "DESKLINE_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// SQLite database file; created and migrated when missing.
+    #[arg(long, env = "DESKLINE_DATABASE", default_value = "deskline.db")]
+    pub database: PathBuf,
+    /// Folder of the built app (trunk's output).
+    #[arg(long, env = "DESKLINE_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+    /// Workflow preset of a new workspace: service-desk, agent-workspace, support-module, team-tabs, conversations.
+    #[arg(long, env = "DESKLINE_PRESET", default_value = "support-module")]
+    pub preset: Preset,
+    /// How many demo tickets a new workspace gets.
+    #[arg(long, env = "DESKLINE_DEMO_TICKETS", default_value_t = 300)]
+    pub demo_tickets: usize,
+}

@@ -1,0 +1,70 @@
+//! Storage on SQLite (WAL): one writer connection, so commits are serialized and `seq` is gap-free
+//! and commit-ordered, plus a small pool of readers that never wait for the writer.
+
+mod auth;
+pub mod sync;
+mod tickets;
+pub(crate) mod workspace;
+pub(crate) use workspace as workspace_io;
+
+pub use auth::{SESSION_DAYS, UserRow};
+pub use sync::{Committed, commit_mutation};
+pub use tickets::{PageCursor, visible_filter};
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The migrations of the SQLite backend, embedded in the binary.
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// Handle to the database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// Readers: any number of concurrent reads.
+    pub(crate) read: SqlitePool,
+    /// The single writer.
+    pub(crate) write: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if missing) and migrates the database file at `path`.
+    pub async fn open(path: &Path) -> anyhow::Result<Store> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode survives a killed process; only a power loss can drop the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("could not open the database {}", path.display()))?;
+        MIGRATIONS
+            .run(&write)
+            .await
+            .context("could not migrate the database")?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Store { read, write })
+    }
+}
+
+/// Milliseconds since the epoch, as stored.
+pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored id back to a `Uuid`; a malformed one is a corrupt database, reported as an error.
+pub(crate) fn uuid(text: &str) -> anyhow::Result<Uuid> {
+    Uuid::parse_str(text).with_context(|| format!("stored id {text:?} is not a UUID"))
+}

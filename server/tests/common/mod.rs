@@ -1,0 +1,87 @@
+//! A real server on 127.0.0.1:0 over a temporary SQLite file, and a cookie-keeping client.
+
+#![allow(dead_code)]
+
+use deskline_server::seed::{DEMO_PASSWORD, ensure_workspace};
+use deskline_server::store::Store;
+use deskline_server::{AppState, app};
+use deskline_shared::Preset;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+pub struct TestServer {
+    pub base: String,
+    pub store: Store,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::with_preset(Preset::SupportModule, 60).await
+    }
+
+    pub async fn with_preset(preset: Preset, tickets: usize) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("test.db")).await.unwrap();
+        ensure_workspace(&store, preset, tickets, chrono::Utc::now())
+            .await
+            .unwrap();
+        let state = AppState::new(store.clone(), PathBuf::from(dir.path()))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        TestServer {
+            base: format!("http://{addr}"),
+            store,
+            state,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client with its own cookie jar, not signed in.
+    pub fn anonymous(&self) -> Client {
+        Client::builder().cookie_store(true).build().unwrap()
+    }
+
+    /// A client signed in as the demo account with this email.
+    pub async fn login(&self, email: &str) -> Client {
+        let client = self.anonymous();
+        let res = client
+            .post(self.url("/api/login"))
+            .json(&json!({"email": email, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "login as {email}");
+        client
+    }
+
+    pub fn agent_id(&self, email: &str) -> uuid::Uuid {
+        self.state
+            .workspace()
+            .agents
+            .iter()
+            .find(|a| a.email == email)
+            .unwrap()
+            .id
+    }
+}
+
+/// Asserts an error response: status, `{error:{code,message}}` shape, and returns the body.
+pub async fn expect_error(res: Response, status: StatusCode) -> Value {
+    assert_eq!(res.status(), status);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"]["code"].is_string(), "no error code in {body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.len() > 10, "error message too thin: {body}");
+    body
+}
