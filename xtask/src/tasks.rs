@@ -1,0 +1,205 @@
+//! `run`, `test` and `bench`.
+
+use crate::{run_cmd, run_quiet, setup};
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+/// Builds the app with trunk in release mode, unless `dist/` is newer than every input.
+fn build_app(root: &Path) -> Result<()> {
+    let dist_index = root.join("dist/index.html");
+    let built = std::fs::metadata(&dist_index).and_then(|m| m.modified()).ok();
+    let inputs = ["app", "shared", "public", "Trunk.toml", "Cargo.lock", "Cargo.toml"];
+    let newest = inputs.iter().map(|p| newest_mtime(&root.join(p))).max().flatten();
+    if let (Some(built), Some(newest)) = (built, newest)
+        && built > newest
+    {
+        return Ok(());
+    }
+    println!("building the app (trunk build --release)");
+    run_quiet(Command::new("trunk").args(["build", "--release"]).current_dir(root))
+}
+
+fn newest_mtime(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_file() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path).ok()?.filter_map(|e| e.ok()).filter_map(|e| newest_mtime(&e.path())).max()
+}
+
+fn server_binary(root: &Path) -> PathBuf {
+    root.join("target/debug/deskline-server")
+}
+
+pub fn run(root: &Path, server_args: &[String]) -> Result<()> {
+    setup::run(root)?;
+    build_app(root)?;
+    run_quiet(Command::new("cargo").args(["build", "--quiet", "-p", "deskline-server"]))?;
+    let args: Vec<&String> = server_args.iter().filter(|a| *a != "--").collect();
+    run_cmd(Command::new(server_binary(root)).args(args).env("DESKLINE_DIST", root.join("dist")))
+}
+
+/// Totals of `test result:` lines seen so far.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Tally {
+    fn read(&mut self, line: &str) {
+        // "test result: ok. 21 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.1s"
+        let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+        for part in rest.split(';') {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let n = |i: usize| words.get(i).and_then(|w| w.parse::<u64>().ok()).unwrap_or(0);
+            match words.as_slice() {
+                [_, _, "passed"] => self.passed += n(1),
+                [_, "passed"] => self.passed += n(0),
+                [_, "failed"] => self.failed += n(0),
+                [_, "ignored"] => self.ignored += n(0),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Runs a cargo test command, streaming its output and counting its results.
+fn cargo_test(tally: &mut Tally, title: &str, args: &[&str], envs: &[(&str, &Path)]) -> Result<bool> {
+    println!("\n== {title}");
+    let mut child = Command::new("cargo")
+        .arg("test")
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("could not start cargo test")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut out = std::io::stdout();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        tally.read(&line);
+        writeln!(out, "{line}")?;
+    }
+    Ok(child.wait()?.success())
+}
+
+pub fn test(root: &Path, extra: &[String]) -> Result<()> {
+    setup::run(root)?;
+    build_app(root)?;
+    let filter: Vec<&str> = extra.iter().map(String::as_str).filter(|a| *a != "--").collect();
+    let mut tally = Tally::default();
+    let mut ok = true;
+
+    let mut native = vec!["-p", "deskline-shared", "-p", "deskline-server", "-p", "xtask"];
+    if !filter.is_empty() {
+        native.push("--");
+        native.extend(&filter);
+    }
+    ok &= cargo_test(&mut tally, "unit, property and server integration tests", &native, &[])?;
+
+    let chromedriver = Path::new("/usr/bin/chromedriver");
+    ok &= cargo_test(
+        &mut tally,
+        "wasm tests in headless Chromium",
+        &["-p", "deskline-shared", "--target", "wasm32-unknown-unknown", "--test", "web"],
+        &[("CHROMEDRIVER", chromedriver)],
+    )?;
+
+    let server = server_binary(root);
+    let dist = root.join("dist");
+    let mut e2e = vec!["-p", "deskline-e2e"];
+    if !filter.is_empty() {
+        e2e.push("--");
+        e2e.extend(&filter);
+    }
+    ok &= cargo_test(
+        &mut tally,
+        "end-to-end tests in headless Chromium",
+        &e2e,
+        &[("DESKLINE_SERVER_BIN", &server), ("DESKLINE_DIST", &dist), ("CHROMEDRIVER", chromedriver), ("DESKLINE_ROOT", root)],
+    )?;
+
+    println!("\n{} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
+    if !ok || tally.failed > 0 {
+        bail!("some tests failed");
+    }
+    if tally.passed == 0 {
+        bail!("no test ran");
+    }
+    Ok(())
+}
+
+pub fn bench(root: &Path) -> Result<()> {
+    setup::run(root)?;
+    build_app(root)?;
+    let mut figures = Vec::new();
+    let mut total_gzip = 0u64;
+    for entry in std::fs::read_dir(root.join("dist"))? {
+        let path = entry?.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        if !matches!(ext, "wasm" | "js" | "css") {
+            continue;
+        }
+        let raw = std::fs::metadata(&path)?.len();
+        let gzip = gzip_size(&path)?;
+        total_gzip += gzip;
+        figures.push((format!("bundle_{ext}_bytes"), raw, None));
+        figures.push((format!("bundle_{ext}_gzip_bytes"), gzip, None));
+    }
+    figures.push(("bundle_gzip_bytes".into(), total_gzip, Some(300_000)));
+    let machine = format!(
+        "{} cores, {}",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        crate::output_of("uname", &["-srm"]).unwrap_or_default()
+    );
+    println!("{:<28} {:>12} {:>10}", "figure", "value", "budget");
+    let mut json = format!("{{\"machine\": \"{machine}\", \"figures\": [");
+    for (i, (name, value, budget)) in figures.iter().enumerate() {
+        let budget_text = budget.map_or("-".to_owned(), |b| b.to_string());
+        println!("{name:<28} {value:>12} {budget_text:>10}");
+        let budget_json = budget.map_or("null".to_owned(), |b| b.to_string());
+        let sep = if i == 0 { "" } else { ", " };
+        json.push_str(&format!("{sep}{{\"name\": \"{name}\", \"value\": {value}, \"unit\": \"bytes\", \"budget\": {budget_json}}}"));
+    }
+    json.push_str("]}\n");
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("report.json"), json)?;
+    println!("machine: {machine}\nwrote target/bench/report.json");
+    Ok(())
+}
+
+fn gzip_size(path: &Path) -> Result<u64> {
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("gzip is needed to measure the bundle")?;
+    if !out.status.success() {
+        bail!("gzip failed on {}", path.display());
+    }
+    Ok(out.stdout.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_reads_cargo_summaries() {
+        let mut t = Tally::default();
+        t.read("test result: ok. 21 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 1.13s");
+        t.read("test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.1s");
+        t.read("running 4 tests");
+        assert_eq!((t.passed, t.failed, t.ignored), (24, 1, 2));
+    }
+
+    #[test]
+    fn the_pinned_wasm_bindgen_is_read_from_the_lockfile() {
+        let root = crate::workspace_root().unwrap();
+        let version = crate::setup::pinned_wasm_bindgen(&root).unwrap();
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(manifest.contains(&format!("wasm-bindgen = \"={version}\"")), "Cargo.toml must pin wasm-bindgen to {version}");
+    }
+}
