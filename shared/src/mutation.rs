@@ -442,20 +442,17 @@ pub fn apply(
             let target = ws.status(status).ok_or_else(|| Rejection::UnknownStatus {
                 status: status.to_string(),
             })?;
-            if target.category == StatusCategory::Solved
-                || target.category == StatusCategory::Closed
-            {
-                if let Some(field) = ws
+            if target.category.is_completed()
+                && let Some(field) = ws
                     .fields
                     .iter()
                     .find(|f| f.required_to_solve && !ticket.fields.contains_key(&f.key))
-                {
-                    return Err(Rejection::RequiredFieldMissing {
-                        field: field.label.clone(),
-                        reference: reference(),
-                        status: target.label.clone(),
-                    });
-                }
+            {
+                return Err(Rejection::RequiredFieldMissing {
+                    field: field.label.clone(),
+                    reference: reference(),
+                    status: target.label.clone(),
+                });
             }
             move_to(status).into_iter().collect()
         }

@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 pub const DEMO_PASSWORD: &str = "deskline-demo";
 
 fn env_path(name: &str) -> Result<PathBuf> {
-    std::env::var_os(name).map(PathBuf::from).with_context(|| format!("{name} is not set: run the end-to-end tests through `cargo xtask test`"))
+    std::env::var_os(name).map(PathBuf::from).with_context(|| {
+        format!("{name} is not set: run the end-to-end tests through `cargo xtask test`")
+    })
 }
 
 /// A running `deskline-server` process; killed when dropped.
@@ -36,7 +38,10 @@ impl Server {
         let bin = env_path("DESKLINE_SERVER_BIN")?;
         let dist = env_path("DESKLINE_DIST")?;
         if !dist.join("index.html").exists() {
-            bail!("{} has no index.html: build the app first (`cargo xtask test` does)", dist.display());
+            bail!(
+                "{} has no index.html: build the app first (`cargo xtask test` does)",
+                dist.display()
+            );
         }
         let dir = tempfile::tempdir()?;
         let mut child = Command::new(&bin)
@@ -52,14 +57,20 @@ impl Server {
         let stdout = child.stdout.take().context("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let base = loop {
-            let line = lines.next().context("the server exited before printing its address")??;
+            let line = lines
+                .next()
+                .context("the server exited before printing its address")??;
             if let Some(addr) = line.strip_prefix("Deskline is serving on ") {
                 break addr.trim().to_owned();
             }
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Ok(Server { child, base, _dir: dir })
+        Ok(Server {
+            child,
+            base,
+            _dir: dir,
+        })
     }
 
     /// An absolute URL on this server.
@@ -90,7 +101,8 @@ fn free_port() -> Result<u16> {
 impl Browser {
     /// Starts chromedriver and a headless Chromium with a fresh profile, `width` × `height` pixels.
     pub async fn start(width: u32, height: u32) -> Result<Browser> {
-        let chromedriver = env_path("CHROMEDRIVER").unwrap_or_else(|_| PathBuf::from("/usr/bin/chromedriver"));
+        let chromedriver =
+            env_path("CHROMEDRIVER").unwrap_or_else(|_| PathBuf::from("/usr/bin/chromedriver"));
         let port = free_port()?;
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
@@ -113,11 +125,18 @@ impl Browser {
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+        );
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         let client = loop {
-            match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(client) => break client,
                 Err(e) if started.elapsed() < Duration::from_secs(20) => {
                     let _ = e;
@@ -127,7 +146,11 @@ impl Browser {
             }
         };
         client.set_window_size(width, height).await?;
-        Ok(Browser { client, driver, _profile: profile })
+        Ok(Browser {
+            client,
+            driver,
+            _profile: profile,
+        })
     }
 
     /// Waits (up to 15 s) for an element matching the CSS selector.

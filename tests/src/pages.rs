@@ -16,8 +16,14 @@ impl<'a> LoginPage<'a> {
     /// Signs in with the demo password and waits for the workspace.
     pub async fn sign_in(self, email: &str) -> Result<WorkspacePage<'a>> {
         let b = self.0;
-        b.wait_for(&tid("login-email")).await?.send_keys(email).await?;
-        b.wait_for(&tid("login-password")).await?.send_keys(DEMO_PASSWORD).await?;
+        b.wait_for(&tid("login-email"))
+            .await?
+            .send_keys(email)
+            .await?;
+        b.wait_for(&tid("login-password"))
+            .await?
+            .send_keys(DEMO_PASSWORD)
+            .await?;
         b.wait_for(&tid("login-submit")).await?.click().await?;
         b.wait_for(&tid("sidebar")).await?;
         Ok(WorkspacePage(b))
@@ -31,7 +37,10 @@ impl<'a> WorkspacePage<'a> {
     /// The number a sidebar entry shows.
     pub async fn count(&self, entry: &str) -> Result<u64> {
         let el = self.0.wait_for(&tid(entry)).await?;
-        let n = el.attr("data-count").await?.with_context(|| format!("{entry} has no data-count"))?;
+        let n = el
+            .attr("data-count")
+            .await?
+            .with_context(|| format!("{entry} has no data-count"))?;
         Ok(n.parse()?)
     }
 
@@ -44,14 +53,23 @@ impl<'a> WorkspacePage<'a> {
     /// The rows of the ticket list.
     pub async fn rows(&self) -> Result<Vec<Element>> {
         self.0.wait_for(&tid("ticket-list")).await?;
-        Ok(self.0.client.find_all(Locator::Css(&tid("ticket-row"))).await?)
+        Ok(self
+            .0
+            .client
+            .find_all(Locator::Css(&tid("ticket-row")))
+            .await?)
     }
 
     /// Opens the ticket with this id from the list and waits for its view.
     pub async fn open_ticket(&self, id: &str) -> Result<TicketView<'a>> {
-        let row = self.0.wait_for(&format!("{}[data-id='{id}']", tid("ticket-row"))).await?;
+        let row = self
+            .0
+            .wait_for(&format!("{}[data-id='{id}']", tid("ticket-row")))
+            .await?;
         row.click().await?;
-        self.0.wait_for(&format!("{}[data-id='{id}']", tid("ticket-view"))).await?;
+        self.0
+            .wait_for(&format!("{}[data-id='{id}']", tid("ticket-view")))
+            .await?;
         Ok(TicketView(self.0))
     }
 
@@ -62,7 +80,11 @@ impl<'a> WorkspacePage<'a> {
 
     /// Waits until every change has reached the server.
     pub async fn wait_saved(&self) -> Result<()> {
-        self.0.wait_until("every change is saved", || async { Ok(self.sync_state().await? == "Saved") }).await
+        self.0
+            .wait_until("every change is saved", || async {
+                Ok(self.sync_state().await? == "Saved")
+            })
+            .await
     }
 }
 
@@ -71,12 +93,19 @@ pub struct TicketView<'a>(pub &'a Browser);
 
 impl TicketView<'_> {
     async fn el(&self, id: &str) -> Result<Element> {
-        self.0.wait_for(&format!("{} {}", tid("ticket-view"), tid(id))).await
+        self.0
+            .wait_for(&format!("{} {}", tid("ticket-view"), tid(id)))
+            .await
     }
 
     /// The value of one of the property selects (`ticket-status`, `ticket-priority`, ...).
     pub async fn value(&self, select: &str) -> Result<String> {
-        Ok(self.el(select).await?.prop("value").await?.unwrap_or_default())
+        Ok(self
+            .el(select)
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default())
     }
 
     /// Picks an option of a property select by its value.
@@ -87,7 +116,11 @@ impl TicketView<'_> {
 
     /// Waits until a property select shows `value`.
     pub async fn wait_value(&self, select: &str, value: &str) -> Result<()> {
-        self.0.wait_until(&format!("{select} is {value}"), || async { Ok(self.value(select).await? == value) }).await
+        self.0
+            .wait_until(&format!("{select} is {value}"), || async {
+                Ok(self.value(select).await? == value)
+            })
+            .await
     }
 
     /// Clicks Start (take it).
@@ -98,7 +131,14 @@ impl TicketView<'_> {
 
     /// Writes and sends a public reply or an internal note.
     pub async fn send(&self, internal: bool, body: &str) -> Result<()> {
-        self.el(if internal { "composer-internal" } else { "composer-public" }).await?.click().await?;
+        self.el(if internal {
+            "composer-internal"
+        } else {
+            "composer-public"
+        })
+        .await?
+        .click()
+        .await?;
         self.el("composer-body").await?.send_keys(body).await?;
         self.el("composer-send").await?.click().await?;
         Ok(())
@@ -106,7 +146,11 @@ impl TicketView<'_> {
 
     /// The bodies of the timeline's messages with this visibility (`public` or `internal`).
     pub async fn messages(&self, visibility: &str) -> Result<Vec<String>> {
-        let css = format!("{} [data-testid='timeline-message'][data-visibility='{visibility}'] {}", tid("timeline"), tid("message-body"));
+        let css = format!(
+            "{} [data-testid='timeline-message'][data-visibility='{visibility}'] {}",
+            tid("timeline"),
+            tid("message-body")
+        );
         let mut bodies = Vec::new();
         for el in self.0.client.find_all(Locator::Css(&css)).await? {
             bodies.push(el.text().await?);
@@ -117,9 +161,10 @@ impl TicketView<'_> {
     /// Waits until a message with this visibility and body is on the timeline.
     pub async fn wait_message(&self, visibility: &str, body: &str) -> Result<()> {
         self.0
-            .wait_until(&format!("the {visibility} message {body:?} is on the timeline"), || async {
-                Ok(self.messages(visibility).await?.iter().any(|m| m == body))
-            })
+            .wait_until(
+                &format!("the {visibility} message {body:?} is on the timeline"),
+                || async { Ok(self.messages(visibility).await?.iter().any(|m| m == body)) },
+            )
             .await
     }
 }

@@ -26,9 +26,18 @@ async fn an_agent_works_a_ticket_and_it_survives_a_reload() -> Result<()> {
     let new_count = workspace.count("count-status-open").await?;
     assert!(new_count > 0, "the demo has new tickets");
     workspace.open_queue("count-status-open").await?;
-    browser.wait_until("the list shows only new tickets", || async { Ok(workspace.rows().await?.len() as u64 == new_count) }).await?;
+    browser
+        .wait_until("the list shows only new tickets", || async {
+            Ok(workspace.rows().await?.len() as u64 == new_count)
+        })
+        .await?;
 
-    let row = workspace.rows().await?.into_iter().next().context("no new ticket")?;
+    let row = workspace
+        .rows()
+        .await?
+        .into_iter()
+        .next()
+        .context("no new ticket")?;
     let id = row.attr("data-id").await?.context("row without data-id")?;
     let view = workspace.open_ticket(&id).await?;
     assert_eq!(view.value("ticket-status").await?, "open");
@@ -55,8 +64,14 @@ async fn an_agent_works_a_ticket_and_it_survives_a_reload() -> Result<()> {
     view.wait_value("ticket-priority", "urgent").await?;
     view.wait_message("public", reply).await?;
     view.wait_message("internal", note).await?;
-    let assignee = browser.wait_for("[data-testid='ticket-view'] [data-testid='ticket-assignee']").await?;
-    let chosen = assignee.find(Locator::Css("option:checked")).await?.text().await?;
+    let assignee = browser
+        .wait_for("[data-testid='ticket-view'] [data-testid='ticket-assignee']")
+        .await?;
+    let chosen = assignee
+        .find(Locator::Css("option:checked"))
+        .await?
+        .text()
+        .await?;
     assert_eq!(chosen, "Ana Souza");
 
     let png = browser.client.screenshot().await?;
@@ -78,7 +93,12 @@ async fn a_rejected_start_rolls_back_and_says_who_holds_the_ticket() -> Result<(
 
     // A new ticket both can see; both open it.
     ana_ws.open_queue("count-status-open").await?;
-    let row = ana_ws.rows().await?.into_iter().next().context("no new ticket")?;
+    let row = ana_ws
+        .rows()
+        .await?
+        .into_iter()
+        .next()
+        .context("no new ticket")?;
     let id = row.attr("data-id").await?.context("row without data-id")?;
     let ana_view = ana_ws.open_ticket(&id).await?;
     let lea_view = lea_ws.open_ticket(&id).await?;
@@ -88,11 +108,21 @@ async fn a_rejected_start_rolls_back_and_says_who_holds_the_ticket() -> Result<(
     lea_view.start().await?;
     let notice = lea.wait_for("[data-testid='notice']").await?;
     let text = notice.text().await?;
-    assert!(text.contains("was started by Ana Souza at"), "notice says: {text}");
+    assert!(
+        text.contains("was started by Ana Souza at"),
+        "notice says: {text}"
+    );
     // Lea's screen shows the truth: Ana holds it.
     lea.wait_until("Lea sees Ana as the assignee", || async {
-        let select = lea.wait_for("[data-testid='ticket-view'] [data-testid='ticket-assignee']").await?;
-        Ok(select.find(Locator::Css("option:checked")).await?.text().await? == "Ana Souza")
+        let select = lea
+            .wait_for("[data-testid='ticket-view'] [data-testid='ticket-assignee']")
+            .await?;
+        Ok(select
+            .find(Locator::Css("option:checked"))
+            .await?
+            .text()
+            .await?
+            == "Ana Souza")
     })
     .await?;
     lea_ws.wait_saved().await?;
@@ -106,15 +136,28 @@ async fn the_workspace_fits_a_phone() -> Result<()> {
     let browser = Browser::start(360, 740).await?;
     browser.client.goto(&server.base).await?;
     let workspace = LoginPage(&browser).sign_in("dara@deskline.test").await?;
-    let row = workspace.rows().await?.into_iter().next().context("Dara has no tickets")?;
+    let row = workspace
+        .rows()
+        .await?
+        .into_iter()
+        .next()
+        .context("Dara has no tickets")?;
     let id = row.attr("data-id").await?.context("row without data-id")?;
     workspace.open_ticket(&id).await?;
     let overflow = browser
         .client
-        .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
         .await?;
-    assert!(overflow.as_i64().unwrap_or(1) <= 0, "the page scrolls sideways on a phone by {overflow}px");
-    let dir = PathBuf::from(std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "../target".into())).join("e2e");
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the page scrolls sideways on a phone by {overflow}px"
+    );
+    let dir =
+        PathBuf::from(std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "../target".into()))
+            .join("e2e");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("phone.png"), browser.client.screenshot().await?)?;
     browser.close().await

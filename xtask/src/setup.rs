@@ -21,7 +21,11 @@ fn wasm_target() -> Result<()> {
         && Command::new("rustup")
             .args(["target", "list", "--installed"])
             .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown"))
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .any(|l| l.trim() == "wasm32-unknown-unknown")
+            })
             .unwrap_or(false);
     if !installed {
         println!("setup: adding the wasm32-unknown-unknown target");
@@ -34,7 +38,13 @@ fn trunk() -> Result<()> {
     let version = output_of("trunk", &["--version"]).unwrap_or_default();
     if !version.starts_with("trunk 0.21.") {
         println!("setup: installing trunk {TRUNK_REQ} (takes a few minutes once)");
-        run_cmd(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_REQ, "--locked"]))?;
+        run_cmd(Command::new("cargo").args([
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_REQ,
+            "--locked",
+        ]))?;
     }
     Ok(())
 }
@@ -46,7 +56,11 @@ pub fn pinned_wasm_bindgen(root: &Path) -> Result<String> {
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"wasm-bindgen\"" {
             let version = lines.next().unwrap_or_default();
-            if let Some(v) = version.trim().strip_prefix("version = \"").and_then(|v| v.strip_suffix('"')) {
+            if let Some(v) = version
+                .trim()
+                .strip_prefix("version = \"")
+                .and_then(|v| v.strip_suffix('"'))
+            {
                 return Ok(v.to_owned());
             }
         }
@@ -62,7 +76,13 @@ fn wasm_bindgen(root: &Path) -> Result<()> {
     if cli != want || !runner.contains(&pinned) {
         println!("setup: installing wasm-bindgen-cli {pinned} (matches Cargo.lock)");
         // Without --locked: with it, a pinned transitive version is missing from the registry.
-        run_cmd(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &pinned, "--force"]))?;
+        run_cmd(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &pinned,
+            "--force",
+        ]))?;
     }
     Ok(())
 }
@@ -84,12 +104,18 @@ fn debian_tools() -> Result<()> {
     let command = format!("apt-get update && apt-get install -y {}", missing.join(" "));
     let is_root = output_of("id", &["-u"]).as_deref() == Some("0");
     if !is_root {
-        bail!("these Debian packages are missing: {}. Run as root:\n    {command}", missing.join(", "));
+        bail!(
+            "these Debian packages are missing: {}. Run as root:\n    {command}",
+            missing.join(", ")
+        );
     }
     println!("setup: installing {} with apt-get", missing.join(", "));
     let quiet = [("DEBIAN_FRONTEND", "noninteractive")];
     run_cmd(Command::new("apt-get").args(["update", "-qq"]).envs(quiet))?;
     let mut install = Command::new("apt-get");
-    install.args(["install", "-y", "-qq"]).args(&missing).envs(quiet);
+    install
+        .args(["install", "-y", "-qq"])
+        .args(&missing)
+        .envs(quiet);
     run_cmd(&mut install)
 }

@@ -10,16 +10,33 @@ use std::time::SystemTime;
 /// Builds the app with trunk in release mode, unless `dist/` is newer than every input.
 fn build_app(root: &Path) -> Result<()> {
     let dist_index = root.join("dist/index.html");
-    let built = std::fs::metadata(&dist_index).and_then(|m| m.modified()).ok();
-    let inputs = ["app", "shared", "public", "Trunk.toml", "Cargo.lock", "Cargo.toml"];
-    let newest = inputs.iter().map(|p| newest_mtime(&root.join(p))).max().flatten();
+    let built = std::fs::metadata(&dist_index)
+        .and_then(|m| m.modified())
+        .ok();
+    let inputs = [
+        "app",
+        "shared",
+        "public",
+        "Trunk.toml",
+        "Cargo.lock",
+        "Cargo.toml",
+    ];
+    let newest = inputs
+        .iter()
+        .map(|p| newest_mtime(&root.join(p)))
+        .max()
+        .flatten();
     if let (Some(built), Some(newest)) = (built, newest)
         && built > newest
     {
         return Ok(());
     }
     println!("building the app (trunk build --release)");
-    run_quiet(Command::new("trunk").args(["build", "--release"]).current_dir(root))
+    run_quiet(
+        Command::new("trunk")
+            .args(["build", "--release"])
+            .current_dir(root),
+    )
 }
 
 fn newest_mtime(path: &Path) -> Option<SystemTime> {
@@ -27,7 +44,11 @@ fn newest_mtime(path: &Path) -> Option<SystemTime> {
     if meta.is_file() {
         return meta.modified().ok();
     }
-    std::fs::read_dir(path).ok()?.filter_map(|e| e.ok()).filter_map(|e| newest_mtime(&e.path())).max()
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| newest_mtime(&e.path()))
+        .max()
 }
 
 fn server_binary(root: &Path) -> PathBuf {
@@ -39,7 +60,11 @@ pub fn run(root: &Path, server_args: &[String]) -> Result<()> {
     build_app(root)?;
     run_quiet(Command::new("cargo").args(["build", "--quiet", "-p", "deskline-server"]))?;
     let args: Vec<&String> = server_args.iter().filter(|a| *a != "--").collect();
-    run_cmd(Command::new(server_binary(root)).args(args).env("DESKLINE_DIST", root.join("dist")))
+    run_cmd(
+        Command::new(server_binary(root))
+            .args(args)
+            .env("DESKLINE_DIST", root.join("dist")),
+    )
 }
 
 /// Totals of `test result:` lines seen so far.
@@ -53,10 +78,17 @@ struct Tally {
 impl Tally {
     fn read(&mut self, line: &str) {
         // "test result: ok. 21 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.1s"
-        let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
         for part in rest.split(';') {
             let words: Vec<&str> = part.split_whitespace().collect();
-            let n = |i: usize| words.get(i).and_then(|w| w.parse::<u64>().ok()).unwrap_or(0);
+            let n = |i: usize| {
+                words
+                    .get(i)
+                    .and_then(|w| w.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
             match words.as_slice() {
                 [_, _, "passed"] => self.passed += n(1),
                 [_, "passed"] => self.passed += n(0),
@@ -69,7 +101,12 @@ impl Tally {
 }
 
 /// Runs a cargo test command, streaming its output and counting its results.
-fn cargo_test(tally: &mut Tally, title: &str, args: &[&str], envs: &[(&str, &Path)]) -> Result<bool> {
+fn cargo_test(
+    tally: &mut Tally,
+    title: &str,
+    args: &[&str],
+    envs: &[(&str, &Path)],
+) -> Result<bool> {
     println!("\n== {title}");
     let mut child = Command::new("cargo")
         .arg("test")
@@ -91,22 +128,45 @@ fn cargo_test(tally: &mut Tally, title: &str, args: &[&str], envs: &[(&str, &Pat
 pub fn test(root: &Path, extra: &[String]) -> Result<()> {
     setup::run(root)?;
     build_app(root)?;
-    let filter: Vec<&str> = extra.iter().map(String::as_str).filter(|a| *a != "--").collect();
+    let filter: Vec<&str> = extra
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--")
+        .collect();
     let mut tally = Tally::default();
     let mut ok = true;
 
-    let mut native = vec!["-p", "deskline-shared", "-p", "deskline-server", "-p", "xtask"];
+    let mut native = vec![
+        "-p",
+        "deskline-shared",
+        "-p",
+        "deskline-server",
+        "-p",
+        "xtask",
+    ];
     if !filter.is_empty() {
         native.push("--");
         native.extend(&filter);
     }
-    ok &= cargo_test(&mut tally, "unit, property and server integration tests", &native, &[])?;
+    ok &= cargo_test(
+        &mut tally,
+        "unit, property and server integration tests",
+        &native,
+        &[],
+    )?;
 
     let chromedriver = Path::new("/usr/bin/chromedriver");
     ok &= cargo_test(
         &mut tally,
         "wasm tests in headless Chromium",
-        &["-p", "deskline-shared", "--target", "wasm32-unknown-unknown", "--test", "web"],
+        &[
+            "-p",
+            "deskline-shared",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "web",
+        ],
         &[("CHROMEDRIVER", chromedriver)],
     )?;
 
@@ -121,10 +181,18 @@ pub fn test(root: &Path, extra: &[String]) -> Result<()> {
         &mut tally,
         "end-to-end tests in headless Chromium",
         &e2e,
-        &[("DESKLINE_SERVER_BIN", &server), ("DESKLINE_DIST", &dist), ("CHROMEDRIVER", chromedriver), ("DESKLINE_ROOT", root)],
+        &[
+            ("DESKLINE_SERVER_BIN", &server),
+            ("DESKLINE_DIST", &dist),
+            ("CHROMEDRIVER", chromedriver),
+            ("DESKLINE_ROOT", root),
+        ],
     )?;
 
-    println!("\n{} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
+    println!(
+        "\n{} passed, {} failed, {} skipped",
+        tally.passed, tally.failed, tally.ignored
+    );
     if !ok || tally.failed > 0 {
         bail!("some tests failed");
     }
@@ -141,7 +209,10 @@ pub fn bench(root: &Path) -> Result<()> {
     let mut total_gzip = 0u64;
     for entry in std::fs::read_dir(root.join("dist"))? {
         let path = entry?.path();
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
         if !matches!(ext, "wasm" | "js" | "css") {
             continue;
         }
@@ -154,7 +225,9 @@ pub fn bench(root: &Path) -> Result<()> {
     figures.push(("bundle_gzip_bytes".into(), total_gzip, Some(300_000)));
     let machine = format!(
         "{} cores, {}",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
         crate::output_of("uname", &["-srm"]).unwrap_or_default()
     );
     println!("{:<28} {:>12} {:>10}", "figure", "value", "budget");
@@ -175,7 +248,11 @@ pub fn bench(root: &Path) -> Result<()> {
 }
 
 fn gzip_size(path: &Path) -> Result<u64> {
-    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("gzip is needed to measure the bundle")?;
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .context("gzip is needed to measure the bundle")?;
     if !out.status.success() {
         bail!("gzip failed on {}", path.display());
     }
@@ -200,6 +277,9 @@ mod tests {
         let root = crate::workspace_root().unwrap();
         let version = crate::setup::pinned_wasm_bindgen(&root).unwrap();
         let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-        assert!(manifest.contains(&format!("wasm-bindgen = \"={version}\"")), "Cargo.toml must pin wasm-bindgen to {version}");
+        assert!(
+            manifest.contains(&format!("wasm-bindgen = \"={version}\"")),
+            "Cargo.toml must pin wasm-bindgen to {version}"
+        );
     }
 }
