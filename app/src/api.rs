@@ -32,7 +32,24 @@ pub enum ApiError {
 impl ApiError {
     /// Whether the server refused because our mutation numbering is out of step.
     pub fn is_mutation_gap(&self) -> bool {
-        matches!(self, ApiError::Server { code, .. } if code == "mutation_gap")
+        self.code() == Some("mutation_gap")
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Network(_) => None,
+            ApiError::Unauthorized(_) => Some(401),
+            ApiError::Server { status, .. } => Some(*status),
+        }
+    }
+
+    /// The error code, when the server answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Server { code, .. } => Some(code),
+            _ => None,
+        }
     }
 
     /// Whether retrying the same request later may succeed.

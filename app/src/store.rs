@@ -177,7 +177,7 @@ impl Store {
             name: me.name.clone(),
             role: me.role,
         };
-        let client_id = outbox::client_id();
+        let client_id = outbox::client_id(me.id);
         let saved = outbox::load(me.id, client_id);
         let next_mutation_id = saved
             .iter()
@@ -342,6 +342,12 @@ impl Store {
         self.pending.with(Vec::len)
     }
 
+    /// Whether some mutation waits to be sent.
+    fn has_unsent(&self) -> bool {
+        self.pending
+            .with_untracked(|pending| pending.iter().any(|p| !p.acknowledged))
+    }
+
     /// Events of pending mutations on `ticket`, for the timeline.
     pub fn pending_events(&self, ticket: Uuid) -> Vec<Event> {
         self.projection
@@ -375,7 +381,10 @@ impl Store {
 
     /// Opens a ticket in the ticket view (`None` closes it).
     pub fn open(&self, ticket: Option<Uuid>) {
-        self.selected.set(ticket);
+        // Re-opening the open ticket must not rebuild its view (and lose a draft reply).
+        if self.selected.get_untracked() != ticket {
+            self.selected.set(ticket);
+        }
     }
 
     /// Writes the unsent mutations to localStorage so a reload does not lose them.

@@ -38,7 +38,7 @@ fn real_main() -> Result<()> {
 
 const USAGE: &str = "usage: cargo xtask <command>
 
-  setup   install missing tools: wasm target, trunk, wasm-bindgen CLI, wasm-opt, Chromium, chromedriver
+  setup   install missing tools: wasm target, trunk, wasm-bindgen CLI, Chromium, chromedriver
   run     setup, build the app, then serve workspace and API on 127.0.0.1:8080
           (flags after `--` go to the server, e.g. `cargo xtask run -- --port 9000 --preset service-desk`)
   test    setup, build the app, then every test: unit, property, server integration,

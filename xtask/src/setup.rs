@@ -1,4 +1,5 @@
-//! Installs missing tools exactly as ../shared/TOOLCHAIN.md describes, idempotently.
+//! Installs missing tools as ../shared/TOOLCHAIN.md describes, idempotently. wasm-opt is left out:
+//! the app does not run it (app/index.html says why).
 
 use crate::{output_of, run_cmd};
 use anyhow::{Context, Result, bail};
@@ -89,9 +90,6 @@ fn wasm_bindgen(root: &Path) -> Result<()> {
 
 fn debian_tools() -> Result<()> {
     let mut missing = Vec::new();
-    if output_of("wasm-opt", &["--version"]).is_none() {
-        missing.push("binaryen");
-    }
     if !Path::new("/usr/bin/chromium").exists() {
         missing.push("chromium");
     }

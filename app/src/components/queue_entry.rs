@@ -4,6 +4,16 @@ use crate::contexts::use_store;
 use crate::store::Filter;
 use leptos::prelude::*;
 
+/// Below this width (the `min-width: 1100px` rule of style.css) an open ticket replaces the list.
+const SPLIT_VIEW_MIN_WIDTH: f64 = 1100.0;
+
+fn list_hidden_by_ticket() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .is_some_and(|w| w < SPLIT_VIEW_MIN_WIDTH)
+}
+
 /// Selects `filter` when clicked; shows `count` and, for statuses, a colored dot.
 #[component]
 pub fn QueueEntry(
@@ -26,8 +36,10 @@ pub fn QueueEntry(
     };
     let select = move |_| {
         store.filter.set(filter.clone());
-        // On a phone the list is hidden behind an open ticket: picking a queue means "show it".
-        store.open(None);
+        // Where the open ticket hides the list, picking a queue means "show me that queue".
+        if list_hidden_by_ticket() {
+            store.open(None);
+        }
     };
     view! {
         <button

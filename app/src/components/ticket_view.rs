@@ -7,6 +7,7 @@ use crate::components::tag_editor::TagEditor;
 use crate::components::timeline::Timeline;
 use crate::contexts::use_store;
 use crate::format;
+use leptos::html::Div;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -24,6 +25,24 @@ pub fn TicketView(
         move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default())
     };
     let close = move |_| store.open(None);
+    // When the user sends a message, bring it into view: it lands at the end of the timeline.
+    let scroller = NodeRef::<Div>::new();
+    let unsent_messages = Memo::new(move |_| {
+        store.projection.with(|p| {
+            p.pending_events.get(&id).map_or(0, |events| {
+                events.iter().filter(|e| e.kind.message().is_some()).count()
+            })
+        })
+    });
+    Effect::new(move |previous: Option<usize>| {
+        let count = unsent_messages.get();
+        if previous.is_some_and(|previous| count > previous)
+            && let Some(el) = scroller.get_untracked()
+        {
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
+        }
+        count
+    });
     let meta = move || {
         ticket.with(|t| {
             let Some(t) = t else { return String::new() };
@@ -81,7 +100,7 @@ pub fn TicketView(
                     </h2>
                     <p class="tv-meta">{meta}</p>
                 </header>
-                <div class="tv-scroll">
+                <div class="tv-scroll" node_ref=scroller>
                     <Properties id ticket />
                     <TagEditor id ticket />
                     <Show when=move || ticket.with(|t| t.as_ref().is_some_and(|t| !t.description.trim().is_empty()))>

@@ -3,7 +3,7 @@
 use crate::contexts::use_store;
 use crate::format;
 use deskline_shared::event::Message;
-use deskline_shared::{Event, EventKind, Requester, Ticket, Visibility, Workspace};
+use deskline_shared::{Channel, Event, EventKind, Requester, Ticket, Visibility, Workspace};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -38,9 +38,10 @@ fn tag_name(tag: Uuid, ws: &Workspace) -> String {
 fn describe(event: &Event, ws: &Workspace, requester: Option<&Requester>) -> String {
     let who = actor_name(event.actor, ws, requester);
     match &event.kind {
-        EventKind::Created(created) => {
-            format!("{who} opened the ticket via {}", created.channel.label())
-        }
+        EventKind::Created(created) => match created.channel {
+            Channel::Manual => format!("{who} created the ticket"),
+            channel => format!("{who} opened the ticket via {}", channel.label()),
+        },
         EventKind::ReferenceAssigned { reference } => format!("Reference {reference} assigned"),
         EventKind::StatusChanged { from, to, .. } => format!(
             "{who} changed status from {} to {}",

@@ -4,6 +4,7 @@ use crate::api::{self, ApiError};
 use crate::components::logo::Logo;
 use crate::contexts::{Session, use_session};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 /// Email and password; the server sets the session cookie on success.
 #[component]
@@ -12,24 +13,12 @@ pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let login = Action::new_local(|input: &(String, String)| {
-        let (email, password) = input.clone();
-        api::login(email, password)
-    });
-    Effect::new(move |_| {
-        let Some(answer) = login.value().get() else {
-            return;
-        };
-        match answer {
-            Ok(me) => session.set(Session::SignedIn(me)),
-            Err(ApiError::Network(_)) => error.set(Some(
-                "The server cannot be reached. Check your connection and try again.".to_owned(),
-            )),
-            Err(e) => error.set(Some(e.to_string())),
-        }
-    });
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
         let email = email.get_untracked().trim().to_owned();
         let password = password.get_untracked();
         if email.is_empty() || password.is_empty() {
@@ -37,9 +26,25 @@ pub fn LoginPage() -> impl IntoView {
             return;
         }
         error.set(None);
-        login.dispatch_local((email, password));
+        busy.set(true);
+        spawn_local(async move {
+            match api::login(email, password).await {
+                Ok(me) => session.set(Session::SignedIn(me)),
+                Err(e) => {
+                    let text = match e {
+                        ApiError::Network(_) => {
+                            "The server cannot be reached. Check your connection and try again."
+                                .to_owned()
+                        }
+                        e => e.to_string(),
+                    };
+                    // Still on this page: a failed sign-in does not change the session.
+                    error.set(Some(text));
+                    busy.set(false);
+                }
+            }
+        });
     };
-    let busy = login.pending();
 
     view! {
         <main class="login">

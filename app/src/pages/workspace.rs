@@ -9,19 +9,29 @@ use crate::components::ticket_list::TicketList;
 use crate::components::ticket_view::TicketView;
 use crate::contexts::{Session, provide_store, use_session};
 use crate::store::Store;
+use deskline_shared::Workspace;
 use deskline_shared::api::Me;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 /// Loads the workspace configuration, then starts the store and shows the workspace.
 #[component]
 pub fn WorkspacePage(me: Me) -> impl IntoView {
     let session = use_session();
-    let workspace = LocalResource::new(api::workspace);
-    Effect::new(move |_| {
-        if let Some(Err(ApiError::Unauthorized(_))) = workspace.get() {
-            session.set(Session::SignedOut);
-        }
-    });
+    // A plain signal filled by a task: lighter in the download than a resource, and this loads once.
+    let workspace = RwSignal::new(None::<Result<Workspace, ApiError>>);
+    let load = move || {
+        workspace.set(None);
+        spawn_local(async move {
+            let answer = api::workspace().await;
+            if let Err(ApiError::Unauthorized(_)) = answer {
+                session.set(Session::SignedOut);
+            }
+            // The page may be gone by now (signed out meanwhile).
+            let _ = workspace.try_set(Some(answer));
+        });
+    };
+    load();
     move || match workspace.get() {
         None => view! {
             <div class="splash" aria-busy="true">
@@ -32,7 +42,7 @@ pub fn WorkspacePage(me: Me) -> impl IntoView {
         Some(Err(error)) => view! {
             <div class="splash">
                 <p>{error.to_string()}</p>
-                <button class="btn" on:click=move |_| workspace.refetch()>
+                <button class="btn" on:click=move |_| load()>
                     "Try again"
                 </button>
             </div>
@@ -41,7 +51,30 @@ pub fn WorkspacePage(me: Me) -> impl IntoView {
         Some(Ok(ws)) => {
             let store = Store::start(session, me.clone(), ws);
             provide_store(store);
-            view! { <Shell /> }.into_any()
+            // Counts and rows appear together once the first pull is in, never as a flash of zeros.
+            let waiting = move || {
+                if store.offline.get() {
+                    "The server cannot be reached; retrying…"
+                } else {
+                    "Loading tickets…"
+                }
+            };
+            view! {
+                <Show
+                    when=move || store.loaded.get()
+                    fallback=move || {
+                        view! {
+                            <div class="splash" aria-busy="true">
+                                <p class="muted">{waiting}</p>
+                                <Notices />
+                            </div>
+                        }
+                    }
+                >
+                    <Shell />
+                </Show>
+            }
+            .into_any()
         }
     }
 }
@@ -56,6 +89,7 @@ fn Shell() -> impl IntoView {
     view! {
         <div class="app" class:has-ticket=has_ticket>
             <Header />
+            <Notices />
             <div class="body">
                 <Sidebar />
                 <main class="main">
@@ -75,7 +109,6 @@ fn Shell() -> impl IntoView {
                     </section>
                 </main>
             </div>
-            <Notices />
             <Show when=move || composing.get()>
                 <NewTicket on_close=move |()| composing.set(false) />
             </Show>

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 const CLIENT_ID: &str = "deskline.client_id";
+const CLIENT_USER: &str = "deskline.client_user";
 const NEXT_MUTATION_ID: &str = "deskline.next_mutation_id";
 const OUTBOX: &str = "deskline.outbox";
 
@@ -27,11 +28,17 @@ fn set(key: &str, value: &str) {
     }
 }
 
-/// This browser's client id, created on first use.
-pub fn client_id() -> Uuid {
-    if let Some(id) = get(CLIENT_ID).and_then(|s| Uuid::parse_str(&s).ok()) {
+/// This browser's client id for `user`, created on first use.
+///
+/// The server ties a client id to the account that first pushed with it, so another user
+/// signing in on the same browser starts a numbering of their own.
+pub fn client_id(user: Uuid) -> Uuid {
+    let same_user = get(CLIENT_USER).is_some_and(|u| u == user.to_string());
+    if same_user && let Some(id) = get(CLIENT_ID).and_then(|s| Uuid::parse_str(&s).ok()) {
         return id;
     }
+    set(CLIENT_USER, &user.to_string());
+    set_next_mutation_id(1);
     new_client_id()
 }
 

@@ -81,15 +81,28 @@ async fn clock(store: Store, alive: Arc<AtomicBool>) {
     }
 }
 
-/// Waits for a wake-up or `ms`, whichever comes first. `false` when the store is gone.
-async fn wait(wake: &mut UnboundedReceiver<()>, ms: u32) -> bool {
-    let woke = select(wake.next(), TimeoutFuture::new(ms)).await;
-    if let Either::Left((None, _)) = woke {
-        return false;
+/// How a wait ended.
+#[derive(PartialEq, Eq)]
+enum Woke {
+    /// Someone asked for a sync (a new mutation, the network came back).
+    Asked,
+    /// The time ran out.
+    Timeout,
+    /// The store is gone.
+    Closed,
+}
+
+/// Waits for a wake-up or `ms`, whichever comes first.
+async fn wait(wake: &mut UnboundedReceiver<()>, ms: u32) -> Woke {
+    match select(wake.next(), TimeoutFuture::new(ms)).await {
+        Either::Left((None, _)) => Woke::Closed,
+        Either::Left((Some(()), _)) => {
+            // Several changes made while we slept need one push, not several.
+            while wake.try_recv().is_ok() {}
+            Woke::Asked
+        }
+        Either::Right(_) => Woke::Timeout,
     }
-    // Several changes made while we slept need one push, not several.
-    while wake.try_recv().is_ok() {}
-    true
 }
 
 struct Backoff(u32);
@@ -110,6 +123,9 @@ async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBoo
     let mut cookie = 0;
     let mut backoff = Backoff(1_000);
     let mut gaps = 0;
+    // Pull at start, after every push answer, when the poll interval ends, and when woken with
+    // nothing to push (the network came back).
+    let mut need_pull = true;
     loop {
         if !is_alive(&alive) {
             return;
@@ -122,36 +138,42 @@ async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBoo
             }
             Ok(Pushed::Renumbered) => {
                 gaps += 1;
-                // A server that keeps answering `mutation_gap` must not make us spin.
-                if gaps > 2 && !wait(&mut wake, backoff.next()).await {
+                // A server that keeps refusing our numbering must not make us spin.
+                if gaps > 2 && wait(&mut wake, backoff.next()).await == Woke::Closed {
                     return;
                 }
-                true
+                continue;
             }
             Err(halt) => {
-                if !on_failure(store, halt) || !wait(&mut wake, backoff.next()).await {
+                if !on_failure(store, halt) || wait(&mut wake, backoff.next()).await == Woke::Closed
+                {
                     return;
                 }
+                need_pull = true;
                 continue;
             }
         };
-        // Pull at start, after every push answer, and whenever the idle wait ends by itself.
-        match pull(store, &alive, &mut cookie).await {
-            Ok(()) => backoff.reset(),
-            Err(halt) => {
-                if !on_failure(store, halt) || !wait(&mut wake, backoff.next()).await {
+        if pushed || need_pull {
+            if let Err(halt) = pull(store, &alive, &mut cookie).await {
+                if !on_failure(store, halt) || wait(&mut wake, backoff.next()).await == Woke::Closed
+                {
                     return;
                 }
+                need_pull = true;
                 continue;
             }
+            backoff.reset();
+            need_pull = false;
         }
         if pushed {
+            // More may have been queued meanwhile.
             continue;
         }
-        if !wait(&mut wake, POLL_MS).await {
-            return;
-        }
-        // A wake-up means there is something to push; the pull follows it.
+        need_pull = match wait(&mut wake, POLL_MS).await {
+            Woke::Closed => return,
+            Woke::Timeout => true,
+            Woke::Asked => !store.has_unsent(),
+        };
     }
 }
 
@@ -210,11 +232,12 @@ async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
     }
     match answer {
         Ok(response) => {
-            store.offline.set(false);
+            set_if_changed(store.offline, false);
             record(store, &response);
             Ok(Pushed::Answered)
         }
-        Err(error) if error.is_mutation_gap() => {
+        // Out of step, or the id belongs to another account (403): number afresh under a new id.
+        Err(error) if error.is_mutation_gap() || error.status() == Some(403) => {
             renumber(store);
             Ok(Pushed::Renumbered)
         }
@@ -298,8 +321,17 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
         if !is_alive(alive) {
             return Err(Halt::Stop);
         }
-        let page = page?;
-        store.offline.set(false);
+        let page = match page {
+            Ok(page) => page,
+            Err(error) if error.code() == Some("sync_reset") => {
+                // The server no longer knows our cookie (its data was reset): start over.
+                store.confirmed.set(HashMap::new());
+                *cookie = 0;
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
+        set_if_changed(store.offline, false);
         if page.more {
             store
                 .confirmed
@@ -318,26 +350,40 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
             }
             None => None,
         };
-        store.confirmed.update(|c| {
-            merge(c, page.tickets, &page.removed);
-            if let Some(detail) = &detail {
-                upsert(c, &detail.ticket);
-            }
-        });
+        // A quiet poll changes nothing: leave the signals alone so nothing recomputes.
+        if !page.tickets.is_empty() || !page.removed.is_empty() || detail.is_some() {
+            store.confirmed.update(|c| {
+                merge(c, page.tickets, &page.removed);
+                if let Some(detail) = &detail {
+                    upsert(c, &detail.ticket);
+                }
+            });
+        }
         if let Some(detail) = detail {
             show_timeline(store, detail);
         }
         let processed = page.last_mutation_id;
-        store.pending.update(|pending| {
-            pending.retain(|p| !p.acknowledged && p.id > processed);
-        });
+        let done = |p: &Pending| p.acknowledged || p.id <= processed;
+        if store
+            .pending
+            .with_untracked(|pending| pending.iter().any(done))
+        {
+            store.pending.update(|pending| pending.retain(|p| !done(p)));
+            store.save_outbox();
+        }
         store.ids.update_value(|ids| {
             ids.next_mutation_id = ids.next_mutation_id.max(processed + 1);
         });
-        store.save_outbox();
         *cookie = page.cookie;
-        store.loaded.set(true);
+        set_if_changed(store.loaded, true);
         return Ok(());
+    }
+}
+
+/// Sets a flag only when it changes, so its readers do not rerun on every poll.
+fn set_if_changed(signal: RwSignal<bool>, value: bool) {
+    if signal.get_untracked() != value {
+        signal.set(value);
     }
 }
 
