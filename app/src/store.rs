@@ -13,7 +13,7 @@ use crate::contexts::Session;
 use chrono::{DateTime, Utc};
 use deskline_shared::api::{Me, PushMutation};
 use deskline_shared::queue::{Counts, can_see};
-use deskline_shared::{Actor, Context, Event, Mutation, StatusId, Ticket, Workspace, apply};
+use deskline_shared::{Actor, Context, Event, Mutation, Ticket, Workspace, apply};
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -46,47 +46,8 @@ impl Pending {
     }
 }
 
-/// Which tickets the list shows, chosen in the sidebar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Filter {
-    /// Every ticket not in a completed status.
-    AllOpen,
-    /// Open tickets assigned to me.
-    Mine,
-    /// Open tickets assigned to nobody.
-    Unassigned,
-    /// Every ticket in this status, completed ones included.
-    Status(StatusId),
-    /// Open tickets of this team (`None`: without a team).
-    Team(Option<Uuid>),
-}
-
-impl Filter {
-    fn matches(&self, ticket: &Ticket, me: Uuid, workspace: &Workspace) -> bool {
-        let open = !workspace.category(&ticket.status).is_completed();
-        match self {
-            Filter::AllOpen => open,
-            Filter::Mine => open && ticket.assignee == Some(me),
-            Filter::Unassigned => open && ticket.assignee.is_none(),
-            Filter::Status(status) => ticket.status == *status,
-            Filter::Team(team) => open && ticket.team == *team,
-        }
-    }
-
-    /// The heading of the list under this filter.
-    pub fn title(&self, workspace: &Workspace) -> String {
-        match self {
-            Filter::AllOpen => "All open".to_owned(),
-            Filter::Mine => "My tickets".to_owned(),
-            Filter::Unassigned => "Unassigned".to_owned(),
-            Filter::Status(status) => workspace.status_label(status).to_owned(),
-            Filter::Team(Some(team)) => workspace
-                .team(*team)
-                .map_or_else(|| "Team".to_owned(), |t| t.name.clone()),
-            Filter::Team(None) => "No team".to_owned(),
-        }
-    }
-}
+/// Which tickets the list shows, chosen in the sidebar; the rule lives in the shared crate.
+pub use deskline_shared::queue::Queue as Filter;
 
 /// One row of the ticket list.
 #[derive(Debug, Clone, PartialEq)]

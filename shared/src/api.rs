@@ -75,7 +75,7 @@ pub struct PushRequest {
 
 /// What became of one pushed mutation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Committed with this change sequence number.
     Applied {
@@ -99,7 +99,6 @@ pub struct MutationResult {
     /// The client's mutation id.
     pub id: u64,
     /// What happened.
-    #[serde(flatten)]
     pub outcome: Outcome,
 }
 

@@ -68,7 +68,7 @@ pub struct Message {
 
 /// The kinds of change a ticket goes through.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The ticket was opened.
     Created(Created),
@@ -141,6 +141,24 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The kind's wire name, e.g. `status_changed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Created(_) => "created",
+            EventKind::ReferenceAssigned { .. } => "reference_assigned",
+            EventKind::StatusChanged { .. } => "status_changed",
+            EventKind::PriorityChanged { .. } => "priority_changed",
+            EventKind::AssigneeChanged { .. } => "assignee_changed",
+            EventKind::TeamChanged { .. } => "team_changed",
+            EventKind::TagAdded { .. } => "tag_added",
+            EventKind::TagRemoved { .. } => "tag_removed",
+            EventKind::TitleChanged { .. } => "title_changed",
+            EventKind::DescriptionChanged { .. } => "description_changed",
+            EventKind::FieldSet { .. } => "field_set",
+            EventKind::MessageAdded(_) => "message_added",
+        }
+    }
+
     /// The message this event carries, if any.
     pub fn message(&self) -> Option<&Message> {
         match self {

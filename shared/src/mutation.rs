@@ -11,7 +11,8 @@ use crate::workspace::{FieldValue, Role, Workspace};
 use crate::{
     MAX_DESCRIPTION_CHARS, MAX_NOTE_CHARS, MAX_REPLY_CHARS, MAX_TAGS_PER_TICKET, MAX_TITLE_CHARS,
 };
-use chrono::{DateTime, Utc};
+// Hours and minutes by hand: chrono's strftime engine would otherwise land in the browser download.
+use chrono::{DateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -198,7 +199,7 @@ impl Mutation {
 
 /// Why a mutation was refused, as a sentence the user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Rejection {
     /// The mutation names a ticket that does not exist (or that the actor may not see).
     #[error("That ticket does not exist or you cannot see it.")]
@@ -210,7 +211,7 @@ pub enum Rejection {
         reference: String,
     },
     /// Someone else holds the ticket.
-    #[error("Ticket {reference} was started by {holder} at {}; ask {holder} to release it, or add a note.", .at.format("%H:%M UTC"))]
+    #[error("Ticket {reference} was started by {holder} at {:02}:{:02} UTC; ask {holder} to release it, or add a note.", .at.hour(), .at.minute())]
     HeldBy {
         /// Ticket reference.
         reference: String,

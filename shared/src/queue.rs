@@ -31,6 +31,49 @@ pub fn can_see(actor: &Actor, ticket: &Ticket, workspace: &Workspace) -> bool {
     }
 }
 
+/// A built-in queue: which tickets a sidebar entry lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Queue {
+    /// Every ticket not in a completed status.
+    AllOpen,
+    /// Open tickets assigned to the viewer.
+    Mine,
+    /// Open tickets assigned to nobody.
+    Unassigned,
+    /// Every ticket in this status, completed ones included.
+    Status(StatusId),
+    /// Open tickets of this team (`None`: without a team).
+    Team(Option<Uuid>),
+}
+
+impl Queue {
+    /// Whether `ticket` belongs in this queue for viewer `me`.
+    pub fn matches(&self, ticket: &Ticket, me: Uuid, workspace: &Workspace) -> bool {
+        let open = !workspace.category(&ticket.status).is_completed();
+        match self {
+            Queue::AllOpen => open,
+            Queue::Mine => open && ticket.assignee == Some(me),
+            Queue::Unassigned => open && ticket.assignee.is_none(),
+            Queue::Status(status) => ticket.status == *status,
+            Queue::Team(team) => open && ticket.team == *team,
+        }
+    }
+
+    /// The queue's heading.
+    pub fn title(&self, workspace: &Workspace) -> String {
+        match self {
+            Queue::AllOpen => "All open".to_owned(),
+            Queue::Mine => "My tickets".to_owned(),
+            Queue::Unassigned => "Unassigned".to_owned(),
+            Queue::Status(status) => workspace.status_label(status).to_owned(),
+            Queue::Team(Some(team)) => workspace
+                .team(*team)
+                .map_or_else(|| "Team".to_owned(), |t| t.name.clone()),
+            Queue::Team(None) => "No team".to_owned(),
+        }
+    }
+}
+
 /// Ticket counts for the sidebar.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -71,5 +114,88 @@ impl Counts {
     /// The count for one team.
     pub fn team(&self, id: Option<Uuid>) -> usize {
         self.by_team.get(&id).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{self, ANA, BILLING, BRUNO, CARLA, TECHNICAL};
+    use crate::{Context, Mutation, Preset, Role, apply};
+
+    fn ticket_in(ws: &Workspace, team: Option<Uuid>, n: u128) -> Ticket {
+        let (mut t, _) = fixtures::ticket(ws, Uuid::from_u128(n));
+        t.team = team;
+        t
+    }
+
+    #[test]
+    fn agents_see_their_teams_unteamed_and_their_own_tickets() {
+        let ws = fixtures::workspace(Preset::SupportModule);
+        let ana = fixtures::actor(&ws, ANA);
+        let bruno = fixtures::actor(&ws, BRUNO);
+        let billing = ticket_in(&ws, Some(BILLING), 1);
+        let technical = ticket_in(&ws, Some(TECHNICAL), 2);
+        let loose = ticket_in(&ws, None, 3);
+        assert!(
+            can_see(&ana, &billing, &ws)
+                && !can_see(&ana, &technical, &ws)
+                && can_see(&ana, &loose, &ws)
+        );
+        assert!(!can_see(&bruno, &billing, &ws) && can_see(&bruno, &technical, &ws));
+        let mut handed = technical.clone();
+        handed.assignee = Some(ANA);
+        assert!(
+            can_see(&ana, &handed, &ws),
+            "an agent sees what is assigned to them"
+        );
+        let mut open_ws = ws.clone();
+        open_ws.agents_see_all_teams = true;
+        assert!(can_see(&ana, &technical, &open_ws));
+        let customer = Actor {
+            id: fixtures::CUSTOMER,
+            name: "Dora".into(),
+            role: Role::Customer,
+        };
+        let stranger = Actor {
+            id: Uuid::from_u128(0xC9),
+            name: "Eve".into(),
+            role: Role::Customer,
+        };
+        assert!(can_see(&customer, &billing, &ws) && !can_see(&stranger, &billing, &ws));
+    }
+
+    #[test]
+    fn queues_hide_completed_tickets_except_status_queues() {
+        let ws = fixtures::workspace(Preset::SupportModule);
+        let carla = fixtures::actor(&ws, CARLA);
+        let mut t = ticket_in(&ws, Some(BILLING), 1);
+        assert!(
+            Queue::AllOpen.matches(&t, CARLA, &ws) && Queue::Unassigned.matches(&t, CARLA, &ws)
+        );
+        let ctx = Context {
+            actor: &carla,
+            workspace: &ws,
+            now: fixtures::at(1),
+        };
+        for m in [Mutation::Start { ticket_id: t.id }] {
+            for e in apply(Some(&t), &m, &ctx).unwrap() {
+                t.apply_event(&e);
+            }
+        }
+        assert!(Queue::Mine.matches(&t, CARLA, &ws) && !Queue::Unassigned.matches(&t, CARLA, &ws));
+        t.status = StatusId::new("resolved");
+        assert!(!Queue::AllOpen.matches(&t, CARLA, &ws) && !Queue::Mine.matches(&t, CARLA, &ws));
+        assert!(Queue::Status(StatusId::new("resolved")).matches(&t, CARLA, &ws));
+        let counts = Counts::of([&t], CARLA);
+        assert_eq!(
+            (
+                counts.total,
+                counts.mine,
+                counts.status(&StatusId::new("resolved"))
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(Queue::Team(Some(BILLING)).title(&ws), "Billing");
     }
 }

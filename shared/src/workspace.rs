@@ -72,7 +72,7 @@ pub struct Tag {
 
 /// The kind of value a custom field holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     /// Free text.
     Text,
@@ -91,7 +91,7 @@ pub enum FieldKind {
 
 /// A custom field's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FieldValue {
     /// For text and select fields.
     Text(String),
@@ -111,7 +111,6 @@ pub struct FieldDef {
     /// What agents read.
     pub label: String,
     /// Value kind.
-    #[serde(flatten)]
     pub kind: FieldKind,
     /// A ticket cannot be solved while this field is empty.
     pub required_to_solve: bool,

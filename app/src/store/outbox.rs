@@ -67,7 +67,16 @@ pub fn set_next_mutation_id(next: u64) {
 struct Saved {
     user: Uuid,
     client_id: Uuid,
-    mutations: Vec<PushMutation>,
+    mutations: Vec<SavedMutation>,
+}
+
+/// A pending mutation as kept here. Nesting the mutation instead of flattening it as the push wire
+/// format does keeps serde's buffering decoder (about 12 KB of wasm) out of the download.
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedMutation {
+    id: u64,
+    created_at: chrono::DateTime<chrono::Utc>,
+    mutation: deskline_shared::Mutation,
 }
 
 /// Unsent mutations left by an earlier visit of the same user with the same client id.
@@ -75,7 +84,17 @@ pub fn load(user: Uuid, client_id: Uuid) -> Vec<PushMutation> {
     get(OUTBOX)
         .and_then(|s| serde_json::from_str::<Saved>(&s).ok())
         .filter(|saved| saved.user == user && saved.client_id == client_id)
-        .map(|saved| saved.mutations)
+        .map(|saved| {
+            saved
+                .mutations
+                .into_iter()
+                .map(|m| PushMutation {
+                    id: m.id,
+                    created_at: m.created_at,
+                    mutation: m.mutation,
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -84,7 +103,14 @@ pub fn save(user: Uuid, client_id: Uuid, mutations: Vec<PushMutation>) {
     let saved = Saved {
         user,
         client_id,
-        mutations,
+        mutations: mutations
+            .into_iter()
+            .map(|m| SavedMutation {
+                id: m.id,
+                created_at: m.created_at,
+                mutation: m.mutation,
+            })
+            .collect(),
     };
     if let Ok(json) = serde_json::to_string(&saved) {
         set(OUTBOX, &json);

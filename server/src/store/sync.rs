@@ -98,13 +98,12 @@ pub async fn commit_mutation(
         .execute(&mut *conn)
         .await?;
     for event in &events {
-        let kind = serde_json::to_value(&event.kind)?;
         sqlx::query("INSERT INTO events (ticket_id, seq, actor_id, at, kind, data) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(ticket.id.to_string())
             .bind(seq)
             .bind(event.actor.map(|a| a.to_string()))
             .bind(millis(event.at))
-            .bind(kind["type"].as_str().unwrap_or_default())
+            .bind(event.kind.name())
             .bind(serde_json::to_string(event)?)
             .execute(&mut *conn)
             .await?;

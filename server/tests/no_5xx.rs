@@ -1,0 +1,127 @@
+//! Whatever a client sends, the server answers with a 2xx or a 4xx that says what is wrong: never
+//! a 5xx, never a panic. Random JSON (and near-valid pushes) against every endpoint.
+
+mod common;
+
+use common::TestServer;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{Value, json};
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        ".{0,20}".prop_map(Value::String),
+        prop::sample::select(vec![
+            "start",
+            "create",
+            "reply",
+            "set_status",
+            "internal",
+            "public",
+            "urgent",
+            "open"
+        ])
+        .prop_map(|s| json!(s)),
+        Just(json!("0198f1c2-0000-7000-8000-000000000001")),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop::sample::select(vec![
+                    "id",
+                    "name",
+                    "args",
+                    "ticket_id",
+                    "client_id",
+                    "mutations",
+                    "created_at",
+                    "email",
+                    "password",
+                    "body",
+                    "visibility",
+                    "status",
+                    "x"
+                ])
+                .prop_map(str::to_owned),
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A push whose mutations have the right outline but arbitrary names and arguments.
+fn near_valid_push() -> impl Strategy<Value = Value> {
+    let mutation = (0u64..5, json_value(), json_value()).prop_map(|(id, name, args)| {
+        json!({"id": id, "created_at": "2026-11-21T09:00:00Z", "name": name, "args": args})
+    });
+    prop::collection::vec(mutation, 0..4).prop_map(|mutations| json!({"client_id": "0198f1c2-0000-7000-8000-0000000000aa", "mutations": mutations}))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_requests_never_get_a_5xx() {
+    let server = TestServer::start().await;
+    let client = server.login("ana@deskline.test").await;
+    let mut runner = TestRunner::new(Config {
+        cases: 300,
+        ..Config::default()
+    });
+    let bodies = prop_oneof![json_value(), near_valid_push()];
+    let paths = prop::sample::select(vec![
+        "/api/sync/push",
+        "/api/login",
+        "/api/tickets",
+        "/api/sync/pull",
+        "/api/me",
+    ]);
+    let query = "[a-z_]{0,8}=[-0-9a-z.%]{0,12}";
+    let handle = tokio::runtime::Handle::current();
+    runner
+        .run(&(paths, bodies, query), |(path, body, query)| {
+            let status = tokio::task::block_in_place(|| {
+                handle.block_on(async {
+                    let post = client
+                        .post(server.url(path))
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status();
+                    let get = client
+                        .get(server.url(&format!("{path}?{query}")))
+                        .send()
+                        .await
+                        .unwrap()
+                        .status();
+                    (post, get)
+                })
+            });
+            prop_assert!(
+                !status.0.is_server_error(),
+                "POST {} {} answered {}",
+                path,
+                body,
+                status.0
+            );
+            prop_assert!(
+                !status.1.is_server_error(),
+                "GET {}?{} answered {}",
+                path,
+                query,
+                status.1
+            );
+            Ok(())
+        })
+        .unwrap();
+    // Still signed in and serving.
+    let res = client.get(server.url("/api/me")).send().await.unwrap();
+    assert!(res.status().is_success());
+}
