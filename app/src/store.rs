@@ -13,7 +13,7 @@ use crate::contexts::Session;
 use chrono::{DateTime, Utc};
 use deskline_shared::api::{Me, PushMutation};
 use deskline_shared::queue::{Counts, can_see};
-use deskline_shared::{Actor, Context, Event, Mutation, Ticket, Workspace, apply};
+use deskline_shared::{Actor, Context, Event, Mutation, Rejection, Ticket, Workspace, apply};
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -262,19 +262,9 @@ impl Store {
     /// Returns whether it was queued; a refusal is shown as a notice.
     pub fn submit(&self, mutation: Mutation) -> bool {
         let now = Utc::now();
-        let ticket = self
+        let verdict = self
             .projection
-            .with_untracked(|p| p.tickets.get(&mutation.ticket_id()).cloned());
-        let verdict = self.workspace.with_value(|workspace| {
-            self.actor.with_value(|actor| {
-                let ctx = Context {
-                    actor,
-                    workspace,
-                    now,
-                };
-                apply(ticket.as_ref(), &mutation, &ctx)
-            })
-        });
+            .with_untracked(|p| self.decide(p, &mutation, now));
         if let Err(rejection) = verdict {
             self.notify(rejection.to_string());
             return false;
@@ -296,6 +286,33 @@ impl Store {
         self.save_outbox();
         self.wake();
         true
+    }
+
+    /// What `mutation` would do to what the user sees now, without queuing it; tracked, so a
+    /// control can follow it (e.g. Start is disabled when it would change nothing).
+    pub fn preview(&self, mutation: &Mutation) -> Result<Vec<Event>, Rejection> {
+        self.projection
+            .with(|p| self.decide(p, mutation, Utc::now()))
+    }
+
+    /// Runs the shared rules on the projected ticket.
+    fn decide(
+        &self,
+        projection: &Projection,
+        mutation: &Mutation,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>, Rejection> {
+        let ticket = projection.tickets.get(&mutation.ticket_id());
+        self.workspace.with_value(|workspace| {
+            self.actor.with_value(|actor| {
+                let ctx = Context {
+                    actor,
+                    workspace,
+                    now,
+                };
+                apply(ticket, mutation, &ctx)
+            })
+        })
     }
 
     /// How many mutations wait for the server.

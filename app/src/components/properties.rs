@@ -51,6 +51,12 @@ pub fn Properties(
     let priority = move || ticket.with(|t| t.as_ref().map(|t| t.priority));
     let assignee = move || ticket.with(|t| t.as_ref().and_then(|t| t.assignee));
     let team = move || ticket.with(|t| t.as_ref().and_then(|t| t.team));
+    // Started = Start would change nothing: the shared rules decide, not a copy of them here.
+    let started = move || {
+        store
+            .preview(&Mutation::Start { ticket_id: id })
+            .is_ok_and(|events| events.is_empty())
+    };
     let status_color = move || {
         let current = status();
         status_colors
@@ -210,9 +216,16 @@ pub fn Properties(
                 <span class="prop-label">"Ownership"</span>
                 <div class="btn-row">
                     <button
-                        class="btn primary small"
+                        class=move || if started() { "btn small" } else { "btn primary small" }
                         data-testid="btn-start"
-                        title="Assign it to yourself and start working on it"
+                        prop:disabled=started
+                        title=move || {
+                            if started() {
+                                "You are working on it"
+                            } else {
+                                "Assign it to yourself and start working on it"
+                            }
+                        }
                         on:click=move |_| {
                             store.submit(Mutation::Start { ticket_id: id });
                         }
@@ -222,6 +235,7 @@ pub fn Properties(
                     <button
                         class="btn small"
                         data-testid="btn-release"
+                        prop:disabled=move || assignee().is_none()
                         title="Give it back to the queue"
                         on:click=move |_| {
                             store.submit(Mutation::Release { ticket_id: id });

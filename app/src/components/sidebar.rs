@@ -11,7 +11,20 @@ use leptos::prelude::*;
 pub fn Sidebar() -> impl IntoView {
     let store = use_store();
     let counts = store.counts;
-    let (mut statuses, teams) = store.with_workspace(|ws| (ws.statuses.clone(), ws.teams.clone()));
+    let me = store.me();
+    // Teams the viewer works in (every team for admins, or where the workspace shows all teams):
+    // listing teams whose tickets they can never see would only add rows of zeros.
+    let (mut statuses, teams) = store.with_workspace(|ws| {
+        let mine = ws.agent(me.id).map(|a| a.teams.clone()).unwrap_or_default();
+        let every = ws.agents_see_all_teams || me.role == deskline_shared::Role::Admin;
+        let teams: Vec<_> = ws
+            .teams
+            .iter()
+            .filter(|t| every || mine.contains(&t.id))
+            .cloned()
+            .collect();
+        (ws.statuses.clone(), teams)
+    });
     statuses.sort_by_key(|s| s.position);
 
     let status_entries = statuses
