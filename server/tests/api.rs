@@ -15,11 +15,9 @@ async fn all_tickets(server: &TestServer, client: &Client) -> Vec<Ticket> {
     let mut tickets = Vec::new();
     let mut after = String::new();
     loop {
-        let page: TicketPage = client
-            .get(server.url(&format!("/api/tickets?limit=7&after={after}")))
-            .send()
+        let page: TicketPage = server
+            .get(&client, &format!("/api/tickets?limit=7&after={after}"))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -40,12 +38,13 @@ async fn push(
     client_id: Uuid,
     mutations: Value,
 ) -> PushResponse {
-    let res = client
-        .post(server.url("/api/sync/push"))
-        .json(&json!({"client_id": client_id, "mutations": mutations}))
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .post(
+            &client,
+            "/api/sync/push",
+            &json!({"client_id": client_id, "mutations": mutations}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
 }
@@ -68,20 +67,13 @@ async fn shared_new_ticket(server: &TestServer, ana: &Client) -> Ticket {
 async fn login_me_and_logout() {
     let server = TestServer::start().await;
     let client = server.login("ana@deskline.test").await;
-    let me: Value = client
-        .get(server.url("/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = server.get(&client, "/api/me").await.json().await.unwrap();
     assert_eq!(me["name"], "Ana Souza");
     assert_eq!(me["role"], "agent");
     let res = client.post(server.url("/api/logout")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     expect_error(
-        client.get(server.url("/api/me")).send().await.unwrap(),
+        server.get(&client, "/api/me").await,
         StatusCode::UNAUTHORIZED,
     )
     .await;
@@ -95,19 +87,20 @@ async fn wrong_password_and_unknown_email_are_refused_alike() {
         ("ana@deskline.test", "wrong"),
         ("nobody@deskline.test", "deskline-demo"),
     ] {
-        let res = client
-            .post(server.url("/api/login"))
-            .json(&json!({"email": email, "password": password}))
-            .send()
-            .await
-            .unwrap();
+        let res = server
+            .post(
+                &client,
+                "/api/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
         let body = expect_error(res, StatusCode::UNAUTHORIZED).await;
         assert_eq!(
             body["error"]["message"],
             "That email and password do not match an account."
         );
     }
-    let res = client.get(server.url("/api/me")).send().await.unwrap();
+    let res = server.get(&client, "/api/me").await;
     expect_error(res, StatusCode::UNAUTHORIZED).await;
 }
 
@@ -123,16 +116,17 @@ async fn every_endpoint_refuses_unauthenticated_access() {
         &format!("/api/tickets/{id}"),
         "/api/sync/pull",
     ] {
-        let res = client.get(server.url(path)).send().await.unwrap();
+        let res = server.get(&client, path).await;
         let body = expect_error(res, StatusCode::UNAUTHORIZED).await;
         assert_eq!(body["error"]["code"], "unauthenticated", "{path}");
     }
-    let res = client
-        .post(server.url("/api/sync/push"))
-        .json(&json!({"client_id": Uuid::now_v7(), "mutations": []}))
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .post(
+            &client,
+            "/api/sync/push",
+            &json!({"client_id": Uuid::now_v7(), "mutations": []}),
+        )
+        .await;
     expect_error(res, StatusCode::UNAUTHORIZED).await;
     // A forged cookie is no better than none.
     let res = client
@@ -205,11 +199,7 @@ async fn malformed_requests_get_a_4xx_that_names_the_problem() {
         .unwrap();
     expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
 
-    let res = client
-        .get(server.url("/api/tickets/not-a-uuid"))
-        .send()
-        .await
-        .unwrap();
+    let res = server.get(&client, "/api/tickets/not-a-uuid").await;
     let body = expect_error(res, StatusCode::BAD_REQUEST).await;
     assert!(
         body["error"]["message"]
@@ -218,45 +208,23 @@ async fn malformed_requests_get_a_4xx_that_names_the_problem() {
             .starts_with("The address is not valid")
     );
 
-    let res = client
-        .get(server.url(&format!("/api/tickets/{}", Uuid::now_v7())))
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .get(&client, &format!("/api/tickets/{}", Uuid::now_v7()))
+        .await;
     expect_error(res, StatusCode::NOT_FOUND).await;
 
-    let res = client
-        .get(server.url("/api/tickets?limit=0"))
-        .send()
-        .await
-        .unwrap();
+    let res = server.get(&client, "/api/tickets?limit=0").await;
     let body = expect_error(res, StatusCode::BAD_REQUEST).await;
     assert_eq!(body["error"]["field"], "limit");
-    let res = client
-        .get(server.url("/api/tickets?limit=ten"))
-        .send()
-        .await
-        .unwrap();
+    let res = server.get(&client, "/api/tickets?limit=ten").await;
     expect_error(res, StatusCode::BAD_REQUEST).await;
-    let res = client
-        .get(server.url("/api/tickets?after=yesterday"))
-        .send()
-        .await
-        .unwrap();
+    let res = server.get(&client, "/api/tickets?after=yesterday").await;
     let body = expect_error(res, StatusCode::BAD_REQUEST).await;
     assert_eq!(body["error"]["field"], "after");
-    let res = client
-        .get(server.url("/api/tickets?colour=red"))
-        .send()
-        .await
-        .unwrap();
+    let res = server.get(&client, "/api/tickets?colour=red").await;
     expect_error(res, StatusCode::BAD_REQUEST).await;
 
-    let res = client
-        .get(server.url("/api/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    let res = server.get(&client, "/api/nothing-here").await;
     let body = expect_error(res, StatusCode::NOT_FOUND).await;
     assert_eq!(
         body["error"]["message"],
@@ -288,20 +256,14 @@ async fn malformed_requests_get_a_4xx_that_names_the_problem() {
     assert_eq!(body["error"]["code"], "mutation_gap");
 
     // None of that changed anything.
-    let pull: PullResponse = client
-        .get(server.url(&format!("/api/sync/pull?client_id={client_id}")))
-        .send()
+    let pull: PullResponse = server
+        .get(&client, &format!("/api/sync/pull?client_id={client_id}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(pull.last_mutation_id, 0);
-    let res = client
-        .get(server.url("/api/sync/pull?cookie=-1"))
-        .send()
-        .await
-        .unwrap();
+    let res = server.get(&client, "/api/sync/pull?cookie=-1").await;
     expect_error(res, StatusCode::BAD_REQUEST).await;
 }
 
@@ -344,11 +306,9 @@ async fn the_same_mutation_pushed_twice_changes_the_ticket_once() {
     );
     assert_eq!(second.last_mutation_id, 2);
 
-    let detail: TicketDetail = ana
-        .get(server.url(&format!("/api/tickets/{}", ticket.id)))
-        .send()
+    let detail: TicketDetail = server
+        .get(&ana, &format!("/api/tickets/{}", ticket.id))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -447,11 +407,9 @@ async fn agents_see_only_their_teams_and_every_endpoint_enforces_it() {
             listed, expected,
             "the SQL filter and shared::can_see disagree for {email}"
         );
-        let pulled: PullResponse = client
-            .get(server.url("/api/sync/pull?limit=1000"))
-            .send()
+        let pulled: PullResponse = server
+            .get(&client, "/api/sync/pull?limit=1000")
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -462,11 +420,9 @@ async fn agents_see_only_their_teams_and_every_endpoint_enforces_it() {
         );
 
         if let Some(hidden) = everything.iter().find(|t| !expected.contains(&t.id)) {
-            let res = client
-                .get(server.url(&format!("/api/tickets/{}", hidden.id)))
-                .send()
-                .await
-                .unwrap();
+            let res = server
+                .get(&client, &format!("/api/tickets/{}", hidden.id))
+                .await;
             expect_error(res, StatusCode::NOT_FOUND).await;
             let res = push(
                 &server,
@@ -504,11 +460,9 @@ async fn internal_notes_reach_agents_in_the_timeline_and_customers_never() {
         json!({"ticket_id": ticket.id, "message_id": Uuid::now_v7(), "visibility": "internal", "body": "Secret: refund approved by finance."})
     )]);
     push(&server, &ana, Uuid::now_v7(), note).await;
-    let detail: TicketDetail = ana
-        .get(server.url(&format!("/api/tickets/{}", ticket.id)))
-        .send()
+    let detail: TicketDetail = server
+        .get(&ana, &format!("/api/tickets/{}", ticket.id))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -551,11 +505,9 @@ async fn create_assigns_a_reference_and_every_change_gets_the_next_seq() {
     for (preset, shape) in [(Preset::SupportModule, "TKT-"), (Preset::ServiceDesk, "20")] {
         let server = TestServer::with_preset(preset, 5).await;
         let ana = server.login("ana@deskline.test").await;
-        let before: PullResponse = ana
-            .get(server.url("/api/sync/pull"))
-            .send()
+        let before: PullResponse = server
+            .get(&ana, "/api/sync/pull")
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -578,11 +530,9 @@ async fn create_assigns_a_reference_and_every_change_gets_the_next_seq() {
             })
             .collect();
         assert_eq!(seqs, [before.cookie + 1, before.cookie + 2]);
-        let after: PullResponse = ana
-            .get(server.url(&format!("/api/sync/pull?cookie={}", before.cookie)))
-            .send()
+        let after: PullResponse = server
+            .get(&ana, &format!("/api/sync/pull?cookie={}", before.cookie))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -605,11 +555,9 @@ async fn pull_pages_through_everything_and_cookies_never_go_backwards() {
     let mut cookie = 0;
     let mut seen = BTreeSet::new();
     loop {
-        let page: PullResponse = admin
-            .get(server.url(&format!("/api/sync/pull?cookie={cookie}&limit=9")))
-            .send()
+        let page: PullResponse = server
+            .get(&admin, &format!("/api/sync/pull?cookie={cookie}&limit=9"))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -621,11 +569,9 @@ async fn pull_pages_through_everything_and_cookies_never_go_backwards() {
         }
     }
     assert_eq!(seen.len(), server.store.all_tickets().await.unwrap().len());
-    let res = admin
-        .get(server.url(&format!("/api/sync/pull?cookie={}", cookie + 100)))
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .get(&admin, &format!("/api/sync/pull?cookie={}", cookie + 100))
+        .await;
     let body = expect_error(res, StatusCode::CONFLICT).await;
     assert_eq!(body["error"]["code"], "sync_reset");
 }
@@ -637,12 +583,13 @@ async fn a_client_id_belongs_to_one_account() {
     let lea = server.login("lea@deskline.test").await;
     let client_id = Uuid::now_v7();
     push(&server, &ana, client_id, json!([])).await;
-    let res = lea
-        .post(server.url("/api/sync/push"))
-        .json(&json!({"client_id": client_id, "mutations": []}))
-        .send()
-        .await
-        .unwrap();
+    let res = server
+        .post(
+            &lea,
+            "/api/sync/push",
+            &json!({"client_id": client_id, "mutations": []}),
+        )
+        .await;
     expect_error(res, StatusCode::FORBIDDEN).await;
 }
 
@@ -650,11 +597,9 @@ async fn a_client_id_belongs_to_one_account() {
 async fn the_workspace_describes_statuses_teams_agents_and_tags() {
     let server = TestServer::start().await;
     let ana = server.login("ana@deskline.test").await;
-    let ws: deskline_shared::Workspace = ana
-        .get(server.url("/api/workspace"))
-        .send()
+    let ws: deskline_shared::Workspace = server
+        .get(&ana, "/api/workspace")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

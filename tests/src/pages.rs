@@ -60,6 +60,17 @@ impl<'a> WorkspacePage<'a> {
             .await?)
     }
 
+    /// The id of the first ticket in the list.
+    pub async fn first_row_id(&self) -> Result<String> {
+        let row = self
+            .rows()
+            .await?
+            .into_iter()
+            .next()
+            .context("the list is empty")?;
+        row.attr("data-id").await?.context("a row without data-id")
+    }
+
     /// Opens the ticket with this id from the list and waits for its view.
     pub async fn open_ticket(&self, id: &str) -> Result<TicketView<'a>> {
         let row = self

@@ -32,13 +32,7 @@ async fn an_agent_works_a_ticket_and_it_survives_a_reload() -> Result<()> {
         })
         .await?;
 
-    let row = workspace
-        .rows()
-        .await?
-        .into_iter()
-        .next()
-        .context("no new ticket")?;
-    let id = row.attr("data-id").await?.context("row without data-id")?;
+    let id = workspace.first_row_id().await?;
     let view = workspace.open_ticket(&id).await?;
     assert_eq!(view.value("ticket-status").await?, "open");
 
@@ -93,13 +87,7 @@ async fn a_rejected_start_rolls_back_and_says_who_holds_the_ticket() -> Result<(
 
     // A new ticket both can see; both open it.
     ana_ws.open_queue("count-status-open").await?;
-    let row = ana_ws
-        .rows()
-        .await?
-        .into_iter()
-        .next()
-        .context("no new ticket")?;
-    let id = row.attr("data-id").await?.context("row without data-id")?;
+    let id = ana_ws.first_row_id().await?;
     let ana_view = ana_ws.open_ticket(&id).await?;
     let lea_view = lea_ws.open_ticket(&id).await?;
 
@@ -136,13 +124,7 @@ async fn the_workspace_fits_a_phone() -> Result<()> {
     let browser = Browser::start(360, 740).await?;
     browser.client.goto(&server.base).await?;
     let workspace = LoginPage(&browser).sign_in("dara@deskline.test").await?;
-    let row = workspace
-        .rows()
-        .await?
-        .into_iter()
-        .next()
-        .context("Dara has no tickets")?;
-    let id = row.attr("data-id").await?.context("row without data-id")?;
+    let id = workspace.first_row_id().await?;
     workspace.open_ticket(&id).await?;
     let overflow = browser
         .client

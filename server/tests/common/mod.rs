@@ -65,6 +65,16 @@ impl TestServer {
         client
     }
 
+    /// `GET path` with `client`'s cookies.
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// `POST path` with a JSON body and `client`'s cookies.
+    pub async fn post(&self, client: &Client, path: &str, body: &Value) -> Response {
+        client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
     pub fn agent_id(&self, email: &str) -> uuid::Uuid {
         self.state
             .workspace()
