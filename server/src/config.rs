@@ -24,6 +24,9 @@ pub struct Config {
     /// Workflow preset of a new workspace: service-desk, agent-workspace, support-module, team-tabs, conversations.
     #[arg(long, env = "DESKLINE_PRESET", default_value = "support-module")]
     pub preset: Preset,
+    /// Mark the session cookie `Secure`; set it when the server is reached over HTTPS.
+    #[arg(long, env = "DESKLINE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// How many demo tickets a new workspace gets.
     #[arg(long, env = "DESKLINE_DEMO_TICKETS", default_value_t = 300)]
     pub demo_tickets: usize,

@@ -23,6 +23,11 @@ pub struct AppState {
     workspace: Arc<RwLock<Arc<Workspace>>>,
     /// Folder of the built SPA (trunk's `dist`).
     pub dist: PathBuf,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Password checks under way at once: Argon2 takes ~19 MiB and a CPU each, so a flood of
+    /// sign-ins waits here instead of exhausting memory and blocking threads.
+    pub login_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -35,6 +40,8 @@ impl AppState {
             store,
             workspace: Arc::new(RwLock::new(Arc::new(workspace))),
             dist,
+            secure_cookies: false,
+            login_slots: Arc::new(tokio::sync::Semaphore::new(4)),
         })
     }
 

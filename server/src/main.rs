@@ -33,7 +33,8 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!(dist = %config.dist.display(), "the app is not built here; `cargo xtask run` builds it");
     }
     let demo = store.is_demo().await?;
-    let state = AppState::new(store, config.dist.clone()).await?;
+    let mut state = AppState::new(store, config.dist.clone()).await?;
+    state.secure_cookies = config.secure_cookies;
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.addr, config.port)).await?;
     let addr = listener.local_addr()?;
     println!("Deskline is serving on http://{addr}");

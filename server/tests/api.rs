@@ -16,7 +16,7 @@ async fn all_tickets(server: &TestServer, client: &Client) -> Vec<Ticket> {
     let mut after = String::new();
     loop {
         let page: TicketPage = server
-            .get(&client, &format!("/api/tickets?limit=7&after={after}"))
+            .get(client, &format!("/api/tickets?limit=7&after={after}"))
             .await
             .json()
             .await
@@ -40,7 +40,7 @@ async fn push(
 ) -> PushResponse {
     let res = server
         .post(
-            &client,
+            client,
             "/api/sync/push",
             &json!({"client_id": client_id, "mutations": mutations}),
         )
@@ -297,13 +297,8 @@ async fn the_same_mutation_pushed_twice_changes_the_ticket_once() {
     assert_eq!(first.last_mutation_id, 2);
     // The response was lost, so the client sends the same batch again.
     let second = push(&server, &ana, client_id, batch).await;
-    assert!(
-        second
-            .results
-            .iter()
-            .all(|r| r.outcome == Outcome::Duplicate),
-        "{second:?}"
-    );
+    // It is answered what was decided the first time, and nothing changes again.
+    assert_eq!(second.results, first.results);
     assert_eq!(second.last_mutation_id, 2);
 
     let detail: TicketDetail = server
@@ -351,8 +346,9 @@ async fn a_rejection_comes_back_with_its_sentence_and_is_recorded() {
     );
     // The rejected mutation still advances the client's queue, so the next one is not blocked.
     assert_eq!(res.last_mutation_id, 1);
+    // A retry (the answer was lost) hears the same rejection again, so its sentence is never lost.
     let again = push(&server, &lea, lea_client, start(1)).await;
-    assert_eq!(again.results[0].outcome, Outcome::Duplicate);
+    assert_eq!(again.results, res.results);
     let note = json!([mutation(
         2,
         "reply",
@@ -615,4 +611,320 @@ async fn the_workspace_describes_statuses_teams_agents_and_tags() {
             status.label
         );
     }
+}
+
+#[tokio::test]
+async fn a_reused_message_id_is_rejected_and_the_queue_moves_on() {
+    let server = TestServer::start().await;
+    let ana = server.login("ana@deskline.test").await;
+    let ticket = shared_new_ticket(&server, &ana).await;
+    let client_id = Uuid::now_v7();
+    let message_id = Uuid::now_v7();
+    let reply = |id| {
+        mutation(
+            id,
+            "reply",
+            json!({"ticket_id": ticket.id, "message_id": message_id, "visibility": "public", "body": "Hello"}),
+        )
+    };
+    let res = push(
+        &server,
+        &ana,
+        client_id,
+        json!([
+            reply(1),
+            reply(2),
+            mutation(
+                3,
+                "set_priority",
+                json!({"ticket_id": ticket.id, "priority": "low"})
+            )
+        ]),
+    )
+    .await;
+    assert!(matches!(res.results[0].outcome, Outcome::Applied { .. }));
+    let Outcome::Rejected { message, .. } = &res.results[1].outcome else {
+        panic!("{res:?}")
+    };
+    assert_eq!(
+        message,
+        "This message was already added to the timeline; it was not added twice."
+    );
+    assert!(
+        matches!(res.results[2].outcome, Outcome::Applied { .. }),
+        "the queue must not be blocked"
+    );
+    assert_eq!(res.last_mutation_id, 3);
+}
+
+#[tokio::test]
+async fn gaps_anywhere_in_a_push_and_oversized_ids_are_refused_before_anything_changes() {
+    let server = TestServer::start().await;
+    let ana = server.login("ana@deskline.test").await;
+    let ticket = shared_new_ticket(&server, &ana).await;
+    let client_id = Uuid::now_v7();
+    let prio = |id: u64, p: &str| {
+        mutation(
+            id,
+            "set_priority",
+            json!({"ticket_id": ticket.id, "priority": p}),
+        )
+    };
+    let res = server
+        .post(
+            &ana,
+            "/api/sync/push",
+            &json!({"client_id": client_id, "mutations": [prio(1, "low"), prio(3, "high")]}),
+        )
+        .await;
+    let body = expect_error(res, StatusCode::CONFLICT).await;
+    assert_eq!(
+        body["error"]["message"],
+        "This client's mutations must be numbered without gaps: after 1 comes 2, not 3."
+    );
+    let res = server
+        .post(
+            &ana,
+            "/api/sync/push",
+            &json!({"client_id": client_id, "mutations": [prio(1, "low"), prio(u64::MAX, "high")]}),
+        )
+        .await;
+    expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let detail: TicketDetail = server
+        .get(&ana, &format!("/api/tickets/{}", ticket.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail.ticket, ticket, "a refused push changed the ticket");
+}
+
+#[tokio::test]
+async fn customers_see_only_their_own_tickets_without_internal_notes_through_every_endpoint() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin@deskline.test").await;
+    let everything = server.store.all_tickets().await.unwrap();
+    let mine = everything
+        .iter()
+        .find(|t| t.requester.is_some())
+        .unwrap()
+        .clone();
+    let requester = mine.requester.clone().unwrap();
+    // An internal note and a tag on the customer's ticket, which they must never receive.
+    let tag = server.state.workspace().tags[0].id;
+    let secret = "Internal: customer is a churn risk.";
+    push(&server, &admin, Uuid::now_v7(), json!([
+        mutation(1, "reply", json!({"ticket_id": mine.id, "message_id": Uuid::now_v7(), "visibility": "internal", "body": secret})),
+        mutation(2, "add_tag", json!({"ticket_id": mine.id, "tag": tag})),
+    ])).await;
+    let hash = deskline_server::auth::hash_password("customer-pass").unwrap();
+    server
+        .store
+        .create_account(
+            requester.id,
+            "customer@example.test",
+            &requester.name,
+            deskline_shared::Role::Customer,
+            &hash,
+        )
+        .await
+        .unwrap();
+    let customer = server.anonymous();
+    let res = server
+        .post(
+            &customer,
+            "/api/login",
+            &json!({"email": "customer@example.test", "password": "customer-pass"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let listed = all_tickets(&server, &customer).await;
+    let expected: BTreeSet<Uuid> = everything
+        .iter()
+        .filter(|t| t.requester.as_ref().is_some_and(|r| r.id == requester.id))
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(
+        listed.iter().map(|t| t.id).collect::<BTreeSet<_>>(),
+        expected
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|t| t.tags.is_empty() && t.fields.is_empty()),
+        "tags and fields are internal"
+    );
+
+    let res = server
+        .get(&customer, &format!("/api/tickets/{}", mine.id))
+        .await;
+    let text = res.text().await.unwrap();
+    assert!(
+        !text.contains(secret),
+        "an internal note reached the customer"
+    );
+    assert!(
+        !text.contains("\"internal\""),
+        "an internal message reached the customer: {text}"
+    );
+    let detail: TicketDetail = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        detail.ticket.message_count,
+        detail.ticket.public_message_count
+    );
+
+    let other = everything
+        .iter()
+        .find(|t| !expected.contains(&t.id))
+        .unwrap();
+    expect_error(
+        server
+            .get(&customer, &format!("/api/tickets/{}", other.id))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    expect_error(
+        server.get(&customer, "/api/workspace").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    expect_error(
+        server.get(&customer, "/api/sync/pull").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let res = server
+        .post(
+            &customer,
+            "/api/sync/push",
+            &json!({"client_id": Uuid::now_v7(), "mutations": []}),
+        )
+        .await;
+    expect_error(res, StatusCode::FORBIDDEN).await;
+}
+
+#[tokio::test]
+async fn a_paged_pull_acknowledges_a_mutation_only_with_the_page_that_carries_it() {
+    let server = TestServer::start().await;
+    let ana = server.login("ana@deskline.test").await;
+    let ticket = shared_new_ticket(&server, &ana).await;
+    let client_id = Uuid::now_v7();
+    push(
+        &server,
+        &ana,
+        client_id,
+        json!([mutation(
+            1,
+            "set_priority",
+            json!({"ticket_id": ticket.id, "priority": "urgent"})
+        )]),
+    )
+    .await;
+    let lea = server.login("lea@deskline.test").await;
+    let mut cookie = 0;
+    let mut seen = std::collections::BTreeMap::new();
+    loop {
+        let page: PullResponse = server
+            .get(
+                &ana,
+                &format!("/api/sync/pull?cookie={cookie}&limit=4&client_id={client_id}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(page.cookie >= cookie, "cookies never go backwards");
+        cookie = page.cookie;
+        for t in page.tickets {
+            seen.insert(t.id, t);
+        }
+        if page.last_mutation_id >= 1 {
+            // Acknowledged: the client drops its pending change, so the change must already be here.
+            assert_eq!(
+                seen.get(&ticket.id).map(|t| t.priority),
+                Some(deskline_shared::Priority::Urgent)
+            );
+        }
+        if !page.more {
+            assert_eq!(page.last_mutation_id, 1);
+            break;
+        }
+        // Someone else keeps working while the client pages.
+        let other = seen.values().next().unwrap().id;
+        push(&server, &lea, Uuid::now_v7(), json!([mutation(1, "reply", json!({"ticket_id": other, "message_id": Uuid::now_v7(), "visibility": "internal", "body": "meanwhile"}))])).await;
+    }
+    // Catching up after the last page brings what changed meanwhile; then the client equals the server.
+    let rest: PullResponse = server
+        .get(&ana, &format!("/api/sync/pull?cookie={cookie}&limit=1000"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for t in rest.tickets {
+        seen.insert(t.id, t);
+    }
+    let server_view: std::collections::BTreeMap<Uuid, Ticket> = all_tickets(&server, &ana)
+        .await
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    assert_eq!(seen, server_view);
+}
+
+#[tokio::test]
+async fn pull_reports_as_removed_only_tickets_the_agent_could_see_before() {
+    let server = TestServer::start().await;
+    let ana = server.login("ana@deskline.test").await;
+    let lea = server.login("lea@deskline.test").await;
+    let ws = server.state.workspace();
+    let team = |name: &str| ws.teams.iter().find(|t| t.name == name).unwrap().id;
+    let start: PullResponse = server
+        .get(&ana, "/api/sync/pull?limit=1000")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let everything = server.store.all_tickets().await.unwrap();
+    let moved = start
+        .tickets
+        .iter()
+        .find(|t| t.team == Some(team("Billing")) && t.assignee.is_none())
+        .unwrap();
+    let hidden = everything
+        .iter()
+        .find(|t| t.team == Some(team("Technical Support")) && t.assignee.is_none())
+        .unwrap();
+    push(
+        &server,
+        &lea,
+        Uuid::now_v7(),
+        json!([
+            mutation(
+                1,
+                "set_team",
+                json!({"ticket_id": moved.id, "team": team("Technical Support")})
+            ),
+            mutation(
+                2,
+                "set_priority",
+                json!({"ticket_id": hidden.id, "priority": "low"})
+            ),
+        ]),
+    )
+    .await;
+    let after: PullResponse = server
+        .get(&ana, &format!("/api/sync/pull?cookie={}", start.cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after.removed, vec![moved.id]);
+    assert!(
+        after
+            .tickets
+            .iter()
+            .all(|t| t.id != moved.id && t.id != hidden.id)
+    );
 }

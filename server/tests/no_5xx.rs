@@ -58,12 +58,39 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// A push whose mutations have the right outline but arbitrary names and arguments.
-fn near_valid_push() -> impl Strategy<Value = Value> {
-    let mutation = (0u64..5, json_value(), json_value()).prop_map(|(id, name, args)| {
-        json!({"id": id, "created_at": "2026-11-21T09:00:00Z", "name": name, "args": args})
+/// A push whose mutations have the right outline but arbitrary names and arguments, sometimes
+/// real ones: replies that reuse message ids, ids past SQLite's integers, several clients.
+fn near_valid_push(tickets: Vec<String>) -> impl Strategy<Value = Value> {
+    let ticket = prop::sample::select(tickets);
+    let message = prop::sample::select(vec![
+        "0198f1c2-0000-7000-8000-0000000000e1",
+        "0198f1c2-0000-7000-8000-0000000000e2",
+    ]);
+    let reply = (ticket.clone(), message, any::<bool>()).prop_map(|(ticket, message, public)| {
+        json!({"ticket_id": ticket, "message_id": message, "visibility": if public { "public" } else { "internal" }, "body": "hi"})
     });
-    prop::collection::vec(mutation, 0..4).prop_map(|mutations| json!({"client_id": "0198f1c2-0000-7000-8000-0000000000aa", "mutations": mutations}))
+    let named = (
+        prop::sample::select(vec!["reply", "start", "set_priority", "create", "add_tag"]),
+        prop_oneof![reply, json_value()],
+    );
+    let id = prop_oneof![
+        0u64..6,
+        Just(i64::MAX as u64),
+        Just(i64::MAX as u64 + 1),
+        Just(u64::MAX)
+    ];
+    let mutation = (id, prop_oneof![json_value().prop_map(|v| (json!(v), json_value_placeholder())), named.prop_map(|(n, a)| (json!(n), a))])
+        .prop_map(|(id, (name, args))| json!({"id": id, "created_at": "2026-11-21T09:00:00Z", "name": name, "args": args}));
+    let client = prop::sample::select(vec![
+        "0198f1c2-0000-7000-8000-0000000000aa",
+        "0198f1c2-0000-7000-8000-0000000000bb",
+    ]);
+    (client, prop::collection::vec(mutation, 0..4))
+        .prop_map(|(client, mutations)| json!({"client_id": client, "mutations": mutations}))
+}
+
+fn json_value_placeholder() -> Value {
+    json!({"ticket_id": "0198f1c2-0000-7000-8000-000000000001"})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,7 +101,16 @@ async fn random_requests_never_get_a_5xx() {
         cases: 300,
         ..Config::default()
     });
-    let bodies = prop_oneof![json_value(), near_valid_push()];
+    let tickets: Vec<String> = server
+        .store
+        .all_tickets()
+        .await
+        .unwrap()
+        .iter()
+        .take(8)
+        .map(|t| t.id.to_string())
+        .collect();
+    let bodies = prop_oneof![json_value(), near_valid_push(tickets)];
     let paths = prop::sample::select(vec![
         "/api/sync/push",
         "/api/login",

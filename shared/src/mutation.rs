@@ -299,6 +299,24 @@ pub enum Rejection {
         /// The target status label.
         status: String,
     },
+    /// A required field would be emptied on a solved or closed ticket.
+    #[error(
+        "\"{field}\" is required while ticket {reference} is {status}; reopen it to clear the field."
+    )]
+    RequiredFieldCleared {
+        /// The field's label.
+        field: String,
+        /// Ticket reference.
+        reference: String,
+        /// The current status label.
+        status: String,
+    },
+    /// A message id that is already on a timeline (reported by the server, which knows them all).
+    #[error("This message was already added to the timeline; it was not added twice.")]
+    DuplicateMessage,
+    /// Customers open tickets only for themselves.
+    #[error("You can open tickets only for yourself.")]
+    RequesterMismatch,
     /// The tag limit would be exceeded.
     #[error(
         "Ticket {reference} already has {limit} tags, the most a ticket can have; remove one first."
@@ -387,9 +405,8 @@ pub fn apply(
         // Answered above, before any rule that could mask the duplicate.
         Mutation::Create { .. } => Vec::new(),
         Mutation::Start { .. } => {
-            if let Some(holder) = ticket.assignee.filter(|&a| a != ctx.actor.id)
-                && category == StatusCategory::Open
-            {
+            // Someone else's ticket is theirs in any status; a leader reassigns with Assign.
+            if let Some(holder) = ticket.assignee.filter(|&a| a != ctx.actor.id) {
                 return Err(Rejection::HeldBy {
                     reference: reference(),
                     holder: ws.agent_name(holder).to_owned(),
@@ -587,6 +604,16 @@ pub fn apply(
                         expected,
                     })?;
             }
+            // A blank text is no value: store it as cleared, so "filled in" means filled in.
+            let value = value.as_ref().filter(|v| !v.is_blank());
+            if def.required_to_solve && value.is_none() && category.is_completed() {
+                return Err(Rejection::RequiredFieldCleared {
+                    field: def.label.clone(),
+                    reference: reference(),
+                    status: ws.status_label(&ticket.status).to_owned(),
+                });
+            }
+            let value = value.cloned();
             if ticket.fields.get(field) == value.as_ref() {
                 Vec::new()
             } else {
@@ -626,6 +653,9 @@ fn create(mutation: &Mutation, ctx: &Context<'_>) -> Result<Vec<Event>, Rejectio
         return Err(Rejection::TicketNotFound);
     };
     let ws = ctx.workspace;
+    if !ctx.actor.role.is_staff() && requester.as_ref().is_none_or(|r| r.id != ctx.actor.id) {
+        return Err(Rejection::RequesterMismatch);
+    }
     let title = title.trim();
     check_text("title", title, MAX_TITLE_CHARS, true)?;
     check_text("description", description, MAX_DESCRIPTION_CHARS, false)?;

@@ -31,6 +31,15 @@ pub fn can_see(actor: &Actor, ticket: &Ticket, workspace: &Workspace) -> bool {
     }
 }
 
+/// The ticket as `actor` may receive it: staff get everything, customers the redacted view.
+pub fn as_seen_by(actor: &Actor, ticket: &Ticket) -> Ticket {
+    if actor.role.is_staff() {
+        ticket.clone()
+    } else {
+        ticket.for_customer()
+    }
+}
+
 /// A built-in queue: which tickets a sidebar entry lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Queue {

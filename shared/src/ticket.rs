@@ -168,6 +168,9 @@ pub struct Ticket {
     pub solved_at: Option<DateTime<Utc>>,
     /// Number of public replies and internal notes.
     pub message_count: u32,
+    /// Number of public replies (what a customer may count).
+    #[serde(default)]
+    pub public_message_count: u32,
     /// Number of events folded into this ticket.
     pub version: u64,
 }
@@ -176,6 +179,17 @@ impl Ticket {
     /// The reference, or a placeholder while the server has not assigned one.
     pub fn display_reference(&self) -> &str {
         self.reference.as_deref().unwrap_or("(reference pending)")
+    }
+
+    /// The ticket as its requester may see it: tags, custom fields and the count of internal notes
+    /// are the team's business.
+    pub fn for_customer(&self) -> Ticket {
+        Ticket {
+            tags: Vec::new(),
+            fields: BTreeMap::new(),
+            message_count: self.public_message_count,
+            ..self.clone()
+        }
     }
 
     /// Builds a ticket from its history; `None` when the first event is not a creation.
@@ -216,6 +230,7 @@ impl Ticket {
             first_response_at: None,
             solved_at: None,
             message_count: 0,
+            public_message_count: 0,
             version: 1,
         })
     }
@@ -256,6 +271,9 @@ impl Ticket {
             },
             EventKind::MessageAdded(message) => {
                 self.message_count += 1;
+                if message.visibility == Visibility::Public {
+                    self.public_message_count += 1;
+                }
                 if message.visibility == Visibility::Public
                     && message.from_staff
                     && self.first_response_at.is_none()

@@ -116,6 +116,13 @@ pub struct FieldDef {
     pub required_to_solve: bool,
 }
 
+impl FieldValue {
+    /// Whether the value is empty text (which counts as no value).
+    pub fn is_blank(&self) -> bool {
+        matches!(self, FieldValue::Text(text) if text.trim().is_empty())
+    }
+}
+
 impl FieldDef {
     /// Checks that `value` fits this field, returning what is wrong otherwise.
     pub fn check(&self, value: &FieldValue) -> Result<(), String> {

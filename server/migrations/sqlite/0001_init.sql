@@ -91,11 +91,17 @@ CREATE INDEX tickets_by_team ON tickets (team_id);
 CREATE INDEX tickets_by_assignee ON tickets (assignee_id);
 
 -- Every committed change, numbered without gaps in commit order. The single writer assigns MAX+1.
+-- The ticket's team and assignee before the change tell a pull whether a client that synced
+-- before it could have held the ticket (and so must be told to drop it), without leaking others.
 CREATE TABLE changes (
-    seq          INTEGER PRIMARY KEY,
-    ticket_id    TEXT NOT NULL,
-    committed_at INTEGER NOT NULL
+    seq              INTEGER PRIMARY KEY,
+    ticket_id        TEXT NOT NULL,
+    committed_at     INTEGER NOT NULL,
+    prev_existed     INTEGER NOT NULL,
+    prev_team_id     TEXT,
+    prev_assignee_id TEXT
 );
+CREATE INDEX changes_by_ticket ON changes (ticket_id, seq);
 
 -- The append-only activity log.
 CREATE TABLE events (
@@ -139,6 +145,7 @@ CREATE TABLE mutations (
     args         TEXT NOT NULL,                    -- JSON shared::Mutation
     created_at   INTEGER NOT NULL,                 -- the client's clock
     processed_at INTEGER NOT NULL,
-    outcome      TEXT NOT NULL,                    -- JSON api::Outcome
+    outcome      TEXT NOT NULL,                    -- JSON api::Outcome, answered again to retries
+    seq          INTEGER NOT NULL,                 -- the head seq once it was processed
     PRIMARY KEY (client_id, mutation_id)
 );

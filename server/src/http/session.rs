@@ -43,6 +43,11 @@ async fn login(
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_owned());
     let password = req.password;
+    let _slot = state
+        .login_slots
+        .acquire()
+        .await
+        .map_err(anyhow::Error::from)?;
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(anyhow::Error::from)?;
@@ -53,6 +58,7 @@ async fn login(
     let token = state.store.create_session(user.id).await?;
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .http_only(true)
+        .secure(state.secure_cookies)
         .same_site(SameSite::Lax)
         .path("/")
         .max_age(time_days(SESSION_DAYS))

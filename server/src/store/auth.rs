@@ -66,6 +66,28 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// Creates an account. For a customer, `id` is their contact id, which tickets name as requester.
+    pub async fn create_account(
+        &self,
+        id: Uuid,
+        email: &str,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO users (id, email, name, role, password_hash) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(email)
+        .bind(name)
+        .bind(super::workspace::enum_name(&role)?)
+        .bind(password_hash)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     /// Starts a session for `user`; returns the secret cookie value.
     pub async fn create_session(&self, user: Uuid) -> anyhow::Result<String> {
         let token = hex::encode(rand::random::<[u8; 32]>());

@@ -47,6 +47,17 @@ pub async fn commit_mutation(
         (Some(t), _) if !can_see(actor, t, ws) => None,
         _ => stored,
     };
+    // Message ids are chosen by clients; one already on any timeline must be a rejection, not a
+    // failed insert (a 500 that would block the client's queue for good).
+    if let Mutation::Reply { message_id, .. } = mutation {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM messages WHERE id = ?")
+            .bind(message_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if taken.is_some() {
+            return Ok(Err(Rejection::DuplicateMessage));
+        }
+    }
     let ctx = Context {
         actor,
         workspace: ws,
@@ -78,6 +89,7 @@ pub async fn commit_mutation(
             kind: EventKind::ReferenceAssigned { reference },
         });
     }
+    let prev = visible.as_ref().map(|t| (t.team, t.assignee));
     let mut ticket = match visible {
         Some(t) => t,
         None => Ticket::from_created(&events[0])
@@ -91,12 +103,18 @@ pub async fn commit_mutation(
     let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM changes")
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO changes (seq, ticket_id, committed_at) VALUES (?, ?, ?)")
-        .bind(seq)
-        .bind(ticket.id.to_string())
-        .bind(millis(now))
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO changes (seq, ticket_id, committed_at, prev_existed, prev_team_id, prev_assignee_id)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(seq)
+    .bind(ticket.id.to_string())
+    .bind(millis(now))
+    .bind(prev.is_some())
+    .bind(prev.and_then(|(team, _)| team).map(|t| t.to_string()))
+    .bind(prev.and_then(|(_, assignee)| assignee).map(|a| a.to_string()))
+    .execute(&mut *conn)
+    .await?;
     for event in &events {
         sqlx::query("INSERT INTO events (ticket_id, seq, actor_id, at, kind, data) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(ticket.id.to_string())
@@ -173,10 +191,13 @@ impl Store {
                 ),
             ));
         }
-        if let Some(m) = mutations.iter().find(|m| m.id == 0) {
+        if let Some(m) = mutations
+            .iter()
+            .find(|m| m.id == 0 || i64::try_from(m.id).is_err())
+        {
             return Err(AppError::invalid(
                 "mutations",
-                format!("Mutation ids start at 1; got {}.", m.id),
+                format!("Mutation ids run from 1 to {}; got {}.", i64::MAX, m.id),
             ));
         }
         let mut conn = self.write.acquire().await?;
@@ -202,14 +223,17 @@ impl Store {
                 0
             }
         };
-        if let Some(first_new) = mutations.iter().map(|m| m.id).find(|&id| id > last)
-            && first_new != last + 1
+        // Ids increase, so the new ones are a suffix; each must follow the one before it.
+        let new = mutations.iter().map(|m| m.id).filter(|&id| id > last);
+        if let Some((expected, got)) = (last + 1..)
+            .zip(new)
+            .find(|(expected, got)| expected != got)
         {
             return Err(AppError::Conflict {
                 code: "mutation_gap",
                 message: format!(
-                    "The server has processed this client's mutations up to {last}, so the next must be {}; got {first_new}.",
-                    last + 1
+                    "This client's mutations must be numbered without gaps: after {} comes {expected}, not {got}.",
+                    expected - 1
                 ),
             });
         }
@@ -217,29 +241,46 @@ impl Store {
         let mut results = Vec::with_capacity(mutations.len());
         for m in mutations {
             if m.id <= last {
-                results.push(MutationResult {
-                    id: m.id,
-                    outcome: Outcome::Duplicate,
-                });
+                // Already processed: answer what was decided then (the first answer may have been lost).
+                let stored: Option<String> = sqlx::query_scalar(
+                    "SELECT outcome FROM mutations WHERE client_id = ? AND mutation_id = ?",
+                )
+                .bind(client_id.to_string())
+                .bind(to_i64(m.id)?)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let outcome = stored
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or(Outcome::Duplicate);
+                results.push(MutationResult { id: m.id, outcome });
                 continue;
             }
             let now = Utc::now();
             let mut tx = conn.begin().await?;
-            let outcome = match commit_mutation(&mut tx, ws, actor, &m.mutation, now).await? {
-                Ok(committed) => Outcome::Applied {
-                    seq: committed.seq.unwrap_or(0),
-                },
+            let verdict = commit_mutation(&mut tx, ws, actor, &m.mutation, now).await?;
+            // The head once this mutation is done: its own change, or the head it left unchanged.
+            let seq = match verdict.as_ref().ok().and_then(|c| c.seq) {
+                Some(seq) => seq,
+                None => {
+                    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    u64::try_from(head).unwrap_or(0)
+                }
+            };
+            let outcome = match verdict {
+                Ok(_) => Outcome::Applied { seq },
                 Err(rejection) => Outcome::Rejected {
                     message: rejection.to_string(),
                     rejection,
                 },
             };
             sqlx::query(
-                "INSERT INTO mutations (client_id, mutation_id, user_id, name, ticket_id, args, created_at, processed_at, outcome)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO mutations (client_id, mutation_id, user_id, name, ticket_id, args, created_at, processed_at, outcome, seq)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(client_id.to_string())
-            .bind(i64::try_from(m.id).map_err(anyhow::Error::from)?)
+            .bind(to_i64(m.id)?)
             .bind(actor.id.to_string())
             .bind(m.mutation.name())
             .bind(m.mutation.ticket_id().to_string())
@@ -247,12 +288,13 @@ impl Store {
             .bind(millis(m.created_at))
             .bind(millis(now))
             .bind(serde_json::to_string(&outcome)?)
+            .bind(to_i64(seq)?)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
                 "UPDATE sync_clients SET last_mutation_id = ?, updated_at = ? WHERE client_id = ?",
             )
-            .bind(i64::try_from(m.id).map_err(anyhow::Error::from)?)
+            .bind(to_i64(m.id)?)
             .bind(millis(now))
             .bind(client_id.to_string())
             .execute(&mut *tx)
@@ -311,20 +353,23 @@ impl Store {
             }
             if can_see(actor, &ticket, ws) {
                 tickets.push(ticket);
-            } else if cookie > 0 && actor.role.is_staff() {
-                // It changed and is no longer visible (moved to another team): tell the client to drop it.
+            } else if cookie > 0 && was_visible_at(&mut tx, actor, ws, &ticket, cookie).await? {
+                // Moved out of the user's sight since their cookie: tell the client to drop it.
                 removed.push(ticket.id);
             }
         }
+        // Only mutations whose effects this answer already covers: a client drops a pending
+        // mutation once it is acknowledged, so acknowledging one past the cookie would hide it.
         let last_mutation_id = match client_id {
             Some(client) => sqlx::query_scalar::<_, i64>(
-                "SELECT last_mutation_id FROM sync_clients WHERE client_id = ? AND user_id = ?",
+                "SELECT COALESCE(MAX(mutation_id), 0) FROM mutations WHERE client_id = ? AND user_id = ? AND seq <= ?",
             )
             .bind(client.to_string())
             .bind(actor.id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .map_or(0, |id| u64::try_from(id).unwrap_or(0)),
+            .bind(to_i64(new_cookie)?)
+            .fetch_one(&mut *tx)
+            .await
+            .map(|id| u64::try_from(id).unwrap_or(0))?,
             None => 0,
         };
         tx.commit().await?;
@@ -337,4 +382,47 @@ impl Store {
             server_time: Utc::now(),
         })
     }
+}
+
+/// A protocol number as SQLite stores it; the push checks ids up front, so this failing is a bug.
+fn to_i64(n: u64) -> anyhow::Result<i64> {
+    i64::try_from(n).map_err(|_| anyhow::anyhow!("{n} does not fit SQLite's INTEGER"))
+}
+
+/// Whether `actor` could see `ticket` as it was at `cookie`: the state before its first change
+/// after the cookie. Only such tickets are reported as removed, so nobody learns of tickets they
+/// were never shown.
+async fn was_visible_at(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    ws: &Workspace,
+    ticket: &Ticket,
+    cookie: u64,
+) -> anyhow::Result<bool> {
+    if !actor.role.is_staff() {
+        return Ok(false);
+    }
+    let row = sqlx::query(
+        "SELECT prev_existed, prev_team_id, prev_assignee_id FROM changes
+         WHERE ticket_id = ? AND seq > ? ORDER BY seq LIMIT 1",
+    )
+    .bind(ticket.id.to_string())
+    .bind(to_i64(cookie)?)
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else { return Ok(false) };
+    if row.get::<i64, _>("prev_existed") == 0 {
+        return Ok(false);
+    }
+    let id = |column: &str| {
+        row.get::<Option<String>, _>(column)
+            .map(|s| uuid(&s))
+            .transpose()
+    };
+    let before = Ticket {
+        team: id("prev_team_id")?,
+        assignee: id("prev_assignee_id")?,
+        ..ticket.clone()
+    };
+    Ok(can_see(actor, &before, ws))
 }

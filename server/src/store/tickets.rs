@@ -67,7 +67,9 @@ impl Store {
     ) -> anyhow::Result<Option<Ticket>> {
         let mut conn = self.read.acquire().await?;
         let ticket = load_ticket(&mut conn, id).await?;
-        Ok(ticket.filter(|t| deskline_shared::queue::can_see(actor, t, ws)))
+        Ok(ticket
+            .filter(|t| deskline_shared::queue::can_see(actor, t, ws))
+            .map(|t| deskline_shared::queue::as_seen_by(actor, &t)))
     }
 
     /// A ticket's events, oldest first. Customers get only what they may see: no internal notes.
@@ -118,9 +120,8 @@ impl Store {
         let mut tickets = Vec::with_capacity(rows.len().min(limit as usize));
         let mut cursor = None;
         for row in rows.iter().take(limit as usize) {
-            tickets.push(serde_json::from_str::<Ticket>(
-                &row.get::<String, _>("data"),
-            )?);
+            let ticket: Ticket = serde_json::from_str(&row.get::<String, _>("data"))?;
+            tickets.push(deskline_shared::queue::as_seen_by(actor, &ticket));
             cursor = Some(PageCursor {
                 updated_at: row.get("updated_at"),
                 id: super::uuid(&row.get::<String, _>("id"))?,

@@ -1,7 +1,7 @@
 use super::*;
 use crate::fixtures::{self, ANA, BILLING, BRUNO, CARLA, TECHNICAL, at, tag};
 use crate::preset::Preset;
-use crate::workspace::FieldValue;
+use crate::workspace::{FieldDef, FieldValue};
 
 struct World {
     ws: Workspace,
@@ -525,6 +525,107 @@ fn a_customer_reply_reopens_a_waiting_ticket_but_customers_cannot_write_notes() 
 }
 
 #[test]
+fn start_refuses_a_ticket_someone_else_holds_in_any_status() {
+    let mut w = World::new();
+    w.run(
+        CARLA,
+        1,
+        Mutation::Assign {
+            ticket_id: w.id(),
+            agent: Some(BRUNO),
+        },
+    )
+    .unwrap();
+    assert_eq!(w.status(), "open", "assigned but not started");
+    let err = w
+        .run(ANA, 2, Mutation::Start { ticket_id: w.id() })
+        .unwrap_err();
+    assert!(
+        matches!(err, Rejection::HeldBy { ref holder, .. } if holder == "Bruno"),
+        "{err}"
+    );
+    w.run(BRUNO, 3, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    w.run(
+        BRUNO,
+        4,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: StatusId::new("waiting"),
+        },
+    )
+    .unwrap();
+    assert!(
+        w.run(ANA, 5, Mutation::Start { ticket_id: w.id() })
+            .is_err(),
+        "still Bruno's while waiting"
+    );
+}
+
+#[test]
+fn blank_or_cleared_mandatory_fields_do_not_count() {
+    let mut w = World::with_preset(Preset::ServiceDesk);
+    let set = |value: Option<&str>| Mutation::SetField {
+        ticket_id: Uuid::from_u128(1),
+        field: "service_type".into(),
+        value: value.map(|v| FieldValue::Text(v.into())),
+    };
+    // Blank text is stored as "no value", so solving is still refused.
+    if let Some(FieldDef {
+        kind: crate::FieldKind::Select { options },
+        ..
+    }) = w.ws.fields.first_mut()
+    {
+        options.push(" ".into());
+    }
+    w.run(ANA, 1, set(Some(" "))).unwrap();
+    assert!(w.ticket.fields.is_empty());
+    let solve = Mutation::SetStatus {
+        ticket_id: w.id(),
+        status: StatusId::new("concluded"),
+    };
+    assert!(matches!(
+        w.run(ANA, 2, solve.clone()),
+        Err(Rejection::RequiredFieldMissing { .. })
+    ));
+    w.run(ANA, 3, set(Some("Repair"))).unwrap();
+    w.run(ANA, 4, solve).unwrap();
+    let err = w.run(ANA, 5, set(None)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "\"Service type\" is required while ticket TKT-0001 is Concluded; reopen it to clear the field."
+    );
+}
+
+#[test]
+fn customers_open_tickets_only_for_themselves() {
+    let w = World::new();
+    let customer = Actor {
+        id: fixtures::CUSTOMER,
+        name: "Dora".into(),
+        role: Role::Customer,
+    };
+    let ctx = Context {
+        actor: &customer,
+        workspace: &w.ws,
+        now: at(0),
+    };
+    assert!(apply(None, &fixtures::create(Uuid::from_u128(5)), &ctx).is_ok());
+    let stranger = Actor {
+        id: Uuid::from_u128(0xC2),
+        name: "Eve".into(),
+        role: Role::Customer,
+    };
+    let ctx = Context {
+        actor: &stranger,
+        workspace: &w.ws,
+        now: at(0),
+    };
+    let err = apply(None, &fixtures::create(Uuid::from_u128(6)), &ctx).unwrap_err();
+    assert_eq!(err, Rejection::RequesterMismatch);
+}
+
+#[test]
 fn mutations_use_the_wire_format_of_the_sync_protocol() {
     let m = Mutation::SetPriority {
         ticket_id: Uuid::from_u128(1),
@@ -631,16 +732,70 @@ mod properties {
             for (minute, (who, m)) in (1i64..).zip(steps) {
                 let actor = fixtures::actor(&ws, people[who]);
                 let ctx = Context { actor: &actor, workspace: &ws, now: at(minute) };
+                let before = ticket.clone();
                 if let Ok(events) = apply(Some(&ticket), &m, &ctx) {
                     for e in &events {
                         ticket.apply_event(e);
                     }
+                    check_intent(&before, &ticket, &m, actor.id, &ws)?;
                     log.extend(events);
                 }
                 prop_assert!(ticket.tags.len() <= crate::MAX_TAGS_PER_TICKET);
                 prop_assert!(ws.status(&ticket.status).is_some());
             }
-            prop_assert_eq!(Ticket::replay(&log), Some(ticket));
+            // The server stores events as JSON and rebuilds tickets from them.
+            let json = serde_json::to_string(&log).unwrap();
+            let stored: Vec<Event> = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(Ticket::replay(&stored), Some(ticket));
         }
+    }
+
+    /// What an accepted mutation must have done, checked against the ticket independently of the
+    /// events that did it.
+    fn check_intent(
+        before: &Ticket,
+        after: &Ticket,
+        m: &Mutation,
+        actor: Uuid,
+        ws: &Workspace,
+    ) -> Result<(), TestCaseError> {
+        match m {
+            Mutation::Create { .. } => {
+                prop_assert!(false, "a create on an existing ticket was accepted")
+            }
+            Mutation::Start { .. } => {
+                prop_assert_eq!(after.assignee, Some(actor));
+                prop_assert_eq!(ws.category(&after.status), StatusCategory::Open);
+            }
+            Mutation::Release { .. } => {
+                prop_assert_eq!(after.assignee, None);
+                prop_assert!(ws.category(&after.status) != StatusCategory::Open);
+            }
+            Mutation::SetStatus { status, .. } => prop_assert_eq!(&after.status, status),
+            Mutation::SetPriority { priority, .. } => prop_assert_eq!(after.priority, *priority),
+            Mutation::Assign { agent, .. } => prop_assert_eq!(after.assignee, *agent),
+            Mutation::SetTeam { team, .. } => prop_assert_eq!(after.team, *team),
+            Mutation::Reply { .. } => {
+                prop_assert_eq!(after.message_count, before.message_count + 1)
+            }
+            Mutation::AddTag { tag, .. } => prop_assert!(after.tags.contains(tag)),
+            Mutation::RemoveTag { tag, .. } => prop_assert!(!after.tags.contains(tag)),
+            Mutation::EditTitle { title, .. } => {
+                prop_assert_eq!(after.title.as_str(), title.trim())
+            }
+            Mutation::EditDescription { description, .. } => {
+                prop_assert_eq!(&after.description, description)
+            }
+            Mutation::SetField { field, value, .. } => {
+                prop_assert_eq!(
+                    after.fields.get(field),
+                    value.as_ref().filter(|v| !v.is_blank())
+                );
+            }
+        }
+        if after != before {
+            prop_assert!(after.version > before.version);
+        }
+        Ok(())
     }
 }
