@@ -68,6 +68,14 @@ async fn an_agent_works_a_ticket_and_it_survives_a_reload() -> Result<()> {
         .await?;
     assert_eq!(chosen, "Ana Souza");
 
+    // Show the conversation in the README's picture: the reply and the amber internal note.
+    browser
+        .client
+        .execute(
+            "document.querySelector(\"[data-testid='timeline-message'][data-visibility='internal']\").scrollIntoView({block: 'end'});",
+            vec![],
+        )
+        .await?;
     let png = browser.client.screenshot().await?;
     let path = screenshot_path();
     std::fs::create_dir_all(path.parent().context("screenshot path")?)?;
