@@ -928,3 +928,24 @@ async fn pull_reports_as_removed_only_tickets_the_agent_could_see_before() {
             .all(|t| t.id != moved.id && t.id != hidden.id)
     );
 }
+
+#[tokio::test]
+async fn every_response_carries_a_content_security_policy() {
+    let server = TestServer::start().await;
+    let client = server.anonymous();
+    for path in ["/", "/api/me"] {
+        let res = server.get(&client, path).await;
+        let csp = res
+            .headers()
+            .get("content-security-policy")
+            .expect("a CSP header")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("object-src 'none'"), "{path}: {csp}");
+    }
+}
