@@ -4,7 +4,7 @@
 
 use deskline_shared::Workspace;
 use deskline_shared::api::{
-    ErrorBody, LoginRequest, Me, PullResponse, PushRequest, PushResponse, TicketDetail,
+    DemoLogins, ErrorBody, LoginRequest, Me, PullResponse, PushRequest, PushResponse, TicketDetail,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -134,6 +134,11 @@ pub async fn logout() -> Result<(), ApiError> {
 /// `GET /api/me`: who is signed in; [`ApiError::Unauthorized`] when nobody is.
 pub async fn me() -> Result<Me, ApiError> {
     read(Request::get("/api/me").send().await?).await
+}
+
+/// `GET /api/demo`: the demo sign-ins, or an error for a workspace without them.
+pub async fn demo() -> Result<DemoLogins, ApiError> {
+    read(Request::get("/api/demo").send().await?).await
 }
 
 /// `GET /api/workspace`: statuses, teams, agents, tags, fields and ticket types.

@@ -949,3 +949,23 @@ async fn every_response_carries_a_content_security_policy() {
         assert!(csp.contains("object-src 'none'"), "{path}: {csp}");
     }
 }
+
+#[tokio::test]
+async fn a_demo_workspace_lists_its_accounts_for_the_sign_in_page() {
+    let server = TestServer::start().await;
+    let client = server.anonymous();
+    let demo: deskline_shared::api::DemoLogins =
+        server.get(&client, "/api/demo").await.json().await.unwrap();
+    assert_eq!(demo.password, deskline_server::seed::DEMO_PASSWORD);
+    assert_eq!(demo.accounts.len(), server.state.workspace().agents.len());
+    // And the listed logins work.
+    let first = &demo.accounts[0];
+    let res = server
+        .post(
+            &client,
+            "/api/login",
+            &json!({"email": first.email, "password": demo.password}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}

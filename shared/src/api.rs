@@ -31,6 +31,15 @@ pub struct Me {
     pub role: Role,
 }
 
+/// `GET /api/demo`: the sign-ins of a demo workspace (404 for a real one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoLogins {
+    /// The password every demo account shares.
+    pub password: String,
+    /// The demo staff accounts.
+    pub accounts: Vec<Me>,
+}
+
 /// `GET /api/tickets`: one page of the tickets the user may see, newest change first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketPage {

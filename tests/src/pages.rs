@@ -30,6 +30,30 @@ impl<'a> LoginPage<'a> {
     }
 }
 
+impl<'a> LoginPage<'a> {
+    /// Picks a demo account from the list on the sign-in page and signs in with it.
+    pub async fn sign_in_as_demo(self, name: &str) -> Result<WorkspacePage<'a>> {
+        let b = self.0;
+        b.wait_for(&tid("demo-logins")).await?;
+        let mut picked = false;
+        for button in b
+            .client
+            .find_all(Locator::Css(&tid("demo-account")))
+            .await?
+        {
+            if button.text().await?.contains(name) {
+                button.click().await?;
+                picked = true;
+                break;
+            }
+        }
+        anyhow::ensure!(picked, "no demo account named {name}");
+        b.wait_for(&tid("login-submit")).await?.click().await?;
+        b.wait_for(&tid("sidebar")).await?;
+        Ok(WorkspacePage(b))
+    }
+}
+
 /// The agent workspace: sidebar, ticket list and ticket view.
 pub struct WorkspacePage<'a>(pub &'a Browser);
 

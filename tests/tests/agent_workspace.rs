@@ -131,7 +131,8 @@ async fn the_workspace_fits_a_phone() -> Result<()> {
     let server = Server::start(40)?;
     let browser = Browser::start(360, 740).await?;
     browser.client.goto(&server.base).await?;
-    let workspace = LoginPage(&browser).sign_in("dara@deskline.test").await?;
+    // A first visit: pick the demo account from the sign-in page instead of typing it.
+    let workspace = LoginPage(&browser).sign_in_as_demo("Dara Okafor").await?;
     let id = workspace.first_row_id().await?;
     workspace.open_ticket(&id).await?;
     let overflow = browser

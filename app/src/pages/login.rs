@@ -3,6 +3,7 @@
 use crate::api::{self, ApiError};
 use crate::components::logo::Logo;
 use crate::contexts::{Session, use_session};
+use deskline_shared::api::DemoLogins;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -14,6 +15,13 @@ pub fn LoginPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // A demo workspace lists its accounts, so a first visit needs no trip to the terminal.
+    let demo = RwSignal::new(None::<DemoLogins>);
+    spawn_local(async move {
+        if let Ok(logins) = api::demo().await {
+            demo.set(Some(logins));
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -94,6 +102,46 @@ pub fn LoginPage() -> impl IntoView {
                 >
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>
+                {move || {
+                    demo.get()
+                        .map(|logins| {
+                            let accounts = logins
+                                .accounts
+                                .into_iter()
+                                .map(|account| {
+                                    let pass = logins.password.clone();
+                                    let role = format!("{:?}", account.role);
+                                    let fill = account.email.clone();
+                                    view! {
+                                        <li>
+                                            <button
+                                                type="button"
+                                                class="demo-account"
+                                                data-testid="demo-account"
+                                                on:click=move |_| {
+                                                    email.set(fill.clone());
+                                                    password.set(pass.clone());
+                                                }
+                                            >
+                                                <span class="demo-name">{account.name}</span>
+                                                <span class="demo-role">{role}</span>
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view();
+                            view! {
+                                <section class="demo" data-testid="demo-logins">
+                                    <p>
+                                        "Demo workspace: pick someone to sign in as (password "
+                                        <code>{logins.password.clone()}</code>
+                                        ")."
+                                    </p>
+                                    <ul>{accounts}</ul>
+                                </section>
+                            }
+                        })
+                }}
             </form>
         </main>
     }

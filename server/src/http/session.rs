@@ -11,13 +11,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use deskline_shared::api::{LoginRequest, Me};
+use deskline_shared::api::{DemoLogins, LoginRequest, Me};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/demo", get(demo))
 }
 
 /// A well-formed hash of no real password, so unknown emails cost the same time as wrong passwords.
@@ -94,4 +95,30 @@ async fn me(CurrentUser(user): CurrentUser) -> Json<Me> {
         email: user.email,
         role: user.role,
     })
+}
+
+/// The demo accounts, so someone trying Deskline can sign in without reading the terminal. Only a
+/// workspace created with demo data answers; any other gets 404.
+async fn demo(State(state): State<AppState>) -> AppResult<Json<DemoLogins>> {
+    if !state.store.is_demo().await? {
+        return Err(AppError::NotFound(
+            "This workspace has no demo accounts.".into(),
+        ));
+    }
+    let accounts = state
+        .workspace()
+        .agents
+        .iter()
+        .filter(|a| a.active)
+        .map(|a| Me {
+            id: a.id,
+            name: a.name.clone(),
+            email: a.email.clone(),
+            role: a.role,
+        })
+        .collect();
+    Ok(Json(DemoLogins {
+        password: crate::seed::DEMO_PASSWORD.to_owned(),
+        accounts,
+    }))
 }
