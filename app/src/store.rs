@@ -208,7 +208,7 @@ impl Store {
                         let open = visible
                             .iter()
                             .copied()
-                            .filter(|t| !ws.category(&t.status).is_completed());
+                            .filter(|t| Filter::AllOpen.matches(t, me_id, ws));
                         SidebarCounts {
                             open: Counts::of(open, me_id),
                             all: Counts::of(visible.iter().copied(), me_id),
@@ -250,6 +250,12 @@ impl Store {
     /// The signed-in user.
     pub fn me(&self) -> Me {
         self.me.get_value()
+    }
+
+    /// Reads the signed-in actor and the workspace configuration together.
+    pub fn with_actor_and_workspace<R>(&self, f: impl FnOnce(&Actor, &Workspace) -> R) -> R {
+        self.actor
+            .with_value(|actor| self.workspace.with_value(|ws| f(actor, ws)))
     }
 
     /// Reads the workspace configuration.

@@ -36,6 +36,9 @@ pub enum AppError {
     /// Nothing there, or nothing the caller may see.
     #[error("{0}")]
     NotFound(String),
+    /// The path exists but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The request conflicts with the current state.
     #[error("{message}")]
     Conflict {
@@ -74,6 +77,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -87,6 +91,7 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Conflict { code, .. } => code,
             AppError::Internal(_) => "internal",
         }

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::{HeaderName, HeaderValue, Request, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -77,16 +77,8 @@ async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {
     AppError::NotFound(format!("There is no API endpoint at {}.", uri.path()))
 }
 
-async fn method_not_allowed(OriginalUri(uri): OriginalUri, method: axum::http::Method) -> Response {
-    let message = format!("{method} is not allowed on {}.", uri.path());
-    let body = deskline_shared::api::ErrorBody {
-        error: deskline_shared::api::ErrorDetail {
-            code: "method_not_allowed".into(),
-            message,
-            field: None,
-        },
-    };
-    (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+async fn method_not_allowed(OriginalUri(uri): OriginalUri, method: axum::http::Method) -> AppError {
+    AppError::MethodNotAllowed(format!("{method} is not allowed on {}.", uri.path()))
 }
 
 /// The Content-Security-Policy of every response: scripts only from this origin plus the inline

@@ -2,7 +2,7 @@
 //! path as every real change, so the demo timelines are ones the product could have produced.
 
 use crate::auth::hash_password;
-use crate::store::workspace_io::{NewUser, insert_workspace};
+use crate::store::workspace::{NewUser, insert_workspace};
 use crate::store::{Store, commit_mutation};
 use chrono::{DateTime, Duration, Utc};
 use deskline_shared::{

@@ -5,7 +5,6 @@ mod auth;
 pub mod sync;
 mod tickets;
 pub(crate) mod workspace;
-pub(crate) use workspace as workspace_io;
 
 pub use auth::{SESSION_DAYS, UserRow};
 pub use sync::{Committed, commit_mutation};

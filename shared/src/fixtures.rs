@@ -87,6 +87,15 @@ pub fn actor(workspace: &Workspace, id: Uuid) -> Actor {
     }
 }
 
+/// The customer who requested the fixture tickets.
+pub fn customer() -> Actor {
+    Actor {
+        id: CUSTOMER,
+        name: "Dora".into(),
+        role: Role::Customer,
+    }
+}
+
 /// 2026-03-02 09:00 UTC plus `minutes`.
 pub fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap() + chrono::Duration::minutes(minutes)

@@ -3,7 +3,7 @@
 use crate::mutation::Actor;
 use crate::status::StatusId;
 use crate::ticket::Ticket;
-use crate::workspace::{Role, Workspace};
+use crate::workspace::{Role, Team, Workspace};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -38,6 +38,23 @@ pub fn as_seen_by(actor: &Actor, ticket: &Ticket) -> Ticket {
     } else {
         ticket.for_customer()
     }
+}
+
+/// The teams whose queues `actor` works: every team for admins or where the workspace shows all
+/// teams, otherwise the actor's own.
+pub fn teams_in_view<'a>(
+    actor: &Actor,
+    workspace: &'a Workspace,
+) -> impl Iterator<Item = &'a Team> {
+    let every = workspace.agents_see_all_teams || actor.role == Role::Admin;
+    let mine = workspace
+        .agent(actor.id)
+        .map(|a| a.teams.clone())
+        .unwrap_or_default();
+    workspace
+        .teams
+        .iter()
+        .filter(move |t| every || mine.contains(&t.id))
 }
 
 /// A built-in queue: which tickets a sidebar entry lists.
@@ -161,11 +178,7 @@ mod tests {
         let mut open_ws = ws.clone();
         open_ws.agents_see_all_teams = true;
         assert!(can_see(&ana, &technical, &open_ws));
-        let customer = Actor {
-            id: fixtures::CUSTOMER,
-            name: "Dora".into(),
-            role: Role::Customer,
-        };
+        let customer = fixtures::customer();
         let stranger = Actor {
             id: Uuid::from_u128(0xC9),
             name: "Eve".into(),
@@ -206,5 +219,9 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(Queue::Team(Some(BILLING)).title(&ws), "Billing");
+        let ana = fixtures::actor(&ws, crate::fixtures::ANA);
+        let names: Vec<_> = teams_in_view(&ana, &ws).map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Billing"]);
+        assert_eq!(teams_in_view(&carla, &ws).count(), 2);
     }
 }

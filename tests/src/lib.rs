@@ -138,8 +138,8 @@ impl Browser {
                 .await
             {
                 Ok(client) => break client,
-                Err(e) if started.elapsed() < Duration::from_secs(20) => {
-                    let _ = e;
+                // chromedriver needs a moment to listen.
+                Err(_) if started.elapsed() < Duration::from_secs(20) => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 Err(e) => bail!("could not start a Chromium session through chromedriver: {e}"),

@@ -18,16 +18,14 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 fn wasm_target() -> Result<()> {
-    let installed = output_of("rustup", &["target", "list", "--installed"]).is_some()
-        && Command::new("rustup")
-            .args(["target", "list", "--installed"])
-            .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .any(|l| l.trim() == "wasm32-unknown-unknown")
-            })
-            .unwrap_or(false);
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == "wasm32-unknown-unknown")
+        });
     if !installed {
         println!("setup: adding the wasm32-unknown-unknown target");
         run_cmd(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;

@@ -11,16 +11,9 @@ use leptos::prelude::*;
 pub fn Sidebar() -> impl IntoView {
     let store = use_store();
     let counts = store.counts;
-    let me = store.me();
-    // Teams the viewer works in (every team for admins, or where the workspace shows all teams):
-    // listing teams whose tickets they can never see would only add rows of zeros.
-    let (mut statuses, teams) = store.with_workspace(|ws| {
-        let mine = ws.agent(me.id).map(|a| a.teams.clone()).unwrap_or_default();
-        let every = ws.agents_see_all_teams || me.role == deskline_shared::Role::Admin;
-        let teams: Vec<_> = ws
-            .teams
-            .iter()
-            .filter(|t| every || mine.contains(&t.id))
+    // Only the viewer's teams: teams whose tickets they can never see would be rows of zeros.
+    let (mut statuses, teams) = store.with_actor_and_workspace(|actor, ws| {
+        let teams: Vec<_> = deskline_shared::queue::teams_in_view(actor, ws)
             .cloned()
             .collect();
         (ws.statuses.clone(), teams)

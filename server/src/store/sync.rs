@@ -90,15 +90,16 @@ pub async fn commit_mutation(
         });
     }
     let prev = visible.as_ref().map(|t| (t.team, t.assignee));
-    let mut ticket = match visible {
-        Some(t) => t,
-        None => Ticket::from_created(&events[0])
+    let ticket = match visible {
+        Some(mut t) => {
+            for event in &events {
+                t.apply_event(event);
+            }
+            t
+        }
+        None => Ticket::replay(&events)
             .ok_or_else(|| anyhow::anyhow!("a create produced no Created event"))?,
     };
-    let created = matches!(events[0].kind, EventKind::Created(_));
-    for event in events.iter().skip(usize::from(created)) {
-        ticket.apply_event(event);
-    }
 
     let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM changes")
         .fetch_one(&mut *conn)

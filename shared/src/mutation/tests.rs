@@ -448,11 +448,7 @@ fn create_twice_is_refused_and_create_validates() {
 #[test]
 fn customers_cannot_work_tickets() {
     let w = World::new();
-    let customer = Actor {
-        id: fixtures::CUSTOMER,
-        name: "Dora".into(),
-        role: Role::Customer,
-    };
+    let customer = fixtures::customer();
     let ctx = Context {
         actor: &customer,
         workspace: &w.ws,
@@ -484,11 +480,7 @@ fn a_customer_reply_reopens_a_waiting_ticket_but_customers_cannot_write_notes() 
         },
     )
     .unwrap();
-    let customer = Actor {
-        id: fixtures::CUSTOMER,
-        name: "Dora".into(),
-        role: Role::Customer,
-    };
+    let customer = fixtures::customer();
     let reply = |visibility| Mutation::Reply {
         ticket_id: Uuid::from_u128(1),
         message_id: Uuid::from_u128(3),
@@ -600,11 +592,7 @@ fn blank_or_cleared_mandatory_fields_do_not_count() {
 #[test]
 fn customers_open_tickets_only_for_themselves() {
     let w = World::new();
-    let customer = Actor {
-        id: fixtures::CUSTOMER,
-        name: "Dora".into(),
-        role: Role::Customer,
-    };
+    let customer = fixtures::customer();
     let ctx = Context {
         actor: &customer,
         workspace: &w.ws,
