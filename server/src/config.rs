@@ -30,4 +30,10 @@ pub struct Config {
     /// How many demo tickets a new workspace gets.
     #[arg(long, env = "DESKLINE_DEMO_TICKETS", default_value_t = 300)]
     pub demo_tickets: usize,
+    /// Seconds between SLA scheduler passes (it also runs after every push).
+    #[arg(long, env = "DESKLINE_SLA_INTERVAL", default_value_t = 15)]
+    pub sla_interval: u64,
+    /// Test mode: `PUT /api/test/clock` moves the server's clock. Never in production.
+    #[arg(long, env = "DESKLINE_TEST_CLOCK")]
+    pub test_clock: bool,
 }

@@ -2,6 +2,7 @@
 
 mod extract;
 mod session;
+mod sla;
 mod sync;
 mod tickets;
 mod workspace;
@@ -28,6 +29,7 @@ pub fn app(state: AppState) -> Router {
         .merge(workspace::router())
         .merge(tickets::router())
         .merge(sync::router())
+        .merge(sla::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let csp = content_security_policy(&state.dist);

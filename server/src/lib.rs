@@ -1,15 +1,19 @@
 //! Deskline's server: the JSON API, the sync endpoints and the built SPA on one port.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod seed;
+pub mod sla;
 pub mod store;
 
+use clock::Clock;
 use deskline_shared::Workspace;
+use deskline_shared::sla::SlaEngine;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use store::Store;
 
 pub use http::app;
@@ -28,6 +32,13 @@ pub struct AppState {
     /// Password checks under way at once: Argon2 takes ~19 MiB and a CPU each, so a flood of
     /// sign-ins waits here instead of exhausting memory and blocking threads.
     pub login_slots: Arc<tokio::sync::Semaphore>,
+    /// The time, movable in test mode.
+    pub clock: Clock,
+    /// Wakes the SLA scheduler (after a commit, a new configuration or a moved test clock).
+    pub sla_wake: Arc<tokio::sync::Notify>,
+    /// One scheduler pass at a time.
+    pub(crate) sla_pass: Arc<tokio::sync::Mutex<()>>,
+    sla_engine: Arc<Mutex<sla::EngineCache>>,
 }
 
 impl AppState {
@@ -42,6 +53,10 @@ impl AppState {
             dist,
             secure_cookies: false,
             login_slots: Arc::new(tokio::sync::Semaphore::new(4)),
+            clock: Clock::system(),
+            sla_wake: Arc::default(),
+            sla_pass: Arc::default(),
+            sla_engine: Arc::default(),
         })
     }
 
@@ -52,5 +67,22 @@ impl AppState {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// Replaces the workspace configuration.
+    pub fn set_workspace(&self, workspace: Workspace) {
+        *self
+            .workspace
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(workspace);
+    }
+
+    /// The SLA engine for the current configuration, compiled around `now`.
+    pub fn sla_engine(&self, now: chrono::DateTime<chrono::Utc>) -> Arc<SlaEngine> {
+        let ws = self.workspace();
+        self.sla_engine
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&ws, now)
     }
 }

@@ -1,6 +1,7 @@
 //! `deskline-server`: opens (or creates and seeds) the database and serves the API and the app.
 
 use clap::Parser;
+use deskline_server::clock::Clock;
 use deskline_server::config::Config;
 use deskline_server::seed::{DEMO_PASSWORD, ensure_workspace};
 use deskline_server::store::Store;
@@ -33,8 +34,23 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!(dist = %config.dist.display(), "the app is not built here; `cargo xtask run` builds it");
     }
     let demo = store.is_demo().await?;
+    let refolded = store.refold_tickets().await?;
+    if refolded > 0 {
+        tracing::info!(
+            tickets = refolded,
+            "re-folded tickets from their activity log"
+        );
+    }
     let mut state = AppState::new(store, config.dist.clone()).await?;
     state.secure_cookies = config.secure_cookies;
+    if config.test_clock {
+        tracing::warn!("test clock on: PUT /api/test/clock moves the server's time");
+        state.clock = Clock::test();
+    }
+    deskline_server::sla::spawn(
+        state.clone(),
+        std::time::Duration::from_secs(config.sla_interval.max(1)),
+    );
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.addr, config.port)).await?;
     let addr = listener.local_addr()?;
     println!("Deskline is serving on http://{addr}");

@@ -5,6 +5,7 @@ use crate::auth::hash_password;
 use crate::store::workspace::{NewUser, insert_workspace};
 use crate::store::{Store, commit_mutation};
 use chrono::{DateTime, Duration, Utc};
+use deskline_shared::sla::SlaConfig;
 use deskline_shared::{
     Actor, Agent, Channel, FieldDef, FieldKind, FieldValue, Mutation, Preset, Priority, Requester,
     Role, StatusCategory, Tag, Team, Visibility, Workspace,
@@ -188,7 +189,8 @@ pub async fn ensure_workspace(
         return Ok(false);
     }
     let mut rng = StdRng::seed_from_u64(7);
-    let ws = demo_workspace(preset, &mut rng);
+    let mut ws = demo_workspace(preset, &mut rng);
+    ws.sla.resolve_zones()?;
     let mut users = Vec::new();
     for agent in &ws.agents {
         users.push(NewUser {
@@ -221,6 +223,9 @@ pub async fn ensure_workspace(
     tx.commit().await?;
     Ok(true)
 }
+
+/// The demo workspace's time zone: its business-hours calendar counts in Lisbon.
+pub const DEMO_TIME_ZONE: &str = "Europe/Lisbon";
 
 fn demo_workspace(preset: Preset, rng: &mut StdRng) -> Workspace {
     let teams: Vec<Team> = TEAMS
@@ -260,6 +265,7 @@ fn demo_workspace(preset: Preset, rng: &mut StdRng) -> Workspace {
         teams,
         agents,
         tags,
+        sla: SlaConfig::preset_default(DEMO_TIME_ZONE),
         fields: vec![
             FieldDef {
                 key: "service_type".into(),

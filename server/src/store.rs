@@ -2,6 +2,7 @@
 //! and commit-ordered, plus a small pool of readers that never wait for the writer.
 
 mod auth;
+pub mod sla;
 pub mod sync;
 mod tickets;
 pub(crate) mod workspace;

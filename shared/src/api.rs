@@ -155,3 +155,41 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub field: Option<String>,
 }
+
+/// One entry of a user's in-app inbox (SLA warnings and breaches, for now).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxEntry {
+    /// Entry id.
+    pub id: i64,
+    /// The ticket it is about.
+    pub ticket_id: Option<Uuid>,
+    /// The ticket's reference at the time.
+    pub reference: Option<String>,
+    /// `sla_warning` or `sla_breached`.
+    pub kind: String,
+    /// One line, e.g. "First response breached on TKT-0042".
+    pub title: String,
+    /// The detail.
+    pub body: String,
+    /// When it was recorded (server time).
+    pub created_at: DateTime<Utc>,
+    /// Whether the user has read it.
+    pub read: bool,
+}
+
+/// `GET /api/inbox`: the newest entries and how many are unread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbox {
+    /// Newest first, at most 100.
+    pub entries: Vec<InboxEntry>,
+    /// Unread entries in total.
+    pub unread: u32,
+}
+
+/// `PUT /api/test/clock` (servers started with `--test-clock` only): move the server's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    /// The time the server should now read.
+    pub now: DateTime<Utc>,
+}

@@ -1,6 +1,6 @@
 //! The activity log: every change to a ticket is an event, and the log is append-only.
 
-use crate::status::StatusId;
+use crate::status::{StatusCategory, StatusId};
 use crate::ticket::{Channel, Priority, Requester};
 use crate::workspace::FieldValue;
 use chrono::{DateTime, Utc};
@@ -85,6 +85,8 @@ pub enum EventKind {
         to: StatusId,
         /// The new status is in the Solved category.
         solved: bool,
+        /// The new status's category when it changed (SLA clocks pause by category).
+        category: StatusCategory,
     },
     /// The priority changed.
     PriorityChanged {

@@ -69,6 +69,7 @@ pub fn workspace(preset: Preset) -> Workspace {
             required_to_solve: preset.rules().mandatory_fields_before_solve,
         }],
         agents_see_all_teams: false,
+        sla: crate::sla::SlaConfig::preset_default("UTC"),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod mutation;
 pub mod preset;
 pub mod queue;
 pub mod reference;
+pub mod sla;
 pub mod status;
 pub mod ticket;
 pub mod workspace;

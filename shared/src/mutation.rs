@@ -397,6 +397,7 @@ pub fn apply(
                 from: ticket.status.clone(),
                 to: to.clone(),
                 solved: ws.category(to) == StatusCategory::Solved,
+                category: ws.category(to),
             })
         })
     };

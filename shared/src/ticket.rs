@@ -1,6 +1,7 @@
 //! The ticket record and how events fold into it.
 
 use crate::event::{Event, EventKind, Visibility};
+use crate::sla::SlaClock;
 use crate::status::StatusId;
 use crate::workspace::FieldValue;
 use chrono::{DateTime, Utc};
@@ -173,6 +174,8 @@ pub struct Ticket {
     pub public_message_count: u32,
     /// Number of events folded into this ticket.
     pub version: u64,
+    /// What the SLA clocks run on, folded from the same events.
+    pub sla: SlaClock,
 }
 
 impl Ticket {
@@ -232,11 +235,19 @@ impl Ticket {
             message_count: 0,
             public_message_count: 0,
             version: 1,
+            sla: SlaClock::created(
+                event.at,
+                created
+                    .requester
+                    .as_ref()
+                    .is_none_or(|r| Some(r.id) != event.actor),
+            ),
         })
     }
 
     /// Folds one event into the ticket. Events are facts: this never fails.
     pub fn apply_event(&mut self, event: &Event) {
+        self.sla.apply_event(event);
         match &event.kind {
             EventKind::Created(_) => {}
             EventKind::ReferenceAssigned { reference } => self.reference = Some(reference.clone()),

@@ -2,6 +2,7 @@
 
 use crate::preset::Preset;
 use crate::reference::ReferenceScheme;
+use crate::sla::SlaConfig;
 use crate::status::{Status, StatusCategory, StatusId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -175,6 +176,9 @@ pub struct Workspace {
     pub fields: Vec<FieldDef>,
     /// When true every agent sees every team's tickets; otherwise agents see their teams' tickets.
     pub agents_see_all_teams: bool,
+    /// Service levels: calendars and policies.
+    #[serde(default)]
+    pub sla: SlaConfig,
 }
 
 impl Workspace {

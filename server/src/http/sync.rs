@@ -24,12 +24,19 @@ async fn push(
     ApiJson(req): ApiJson<PushRequest>,
 ) -> AppResult<Json<PushResponse>> {
     let ws = state.workspace();
-    Ok(Json(
-        state
-            .store
-            .push(&user.actor(), &ws, req.client_id, &req.mutations)
-            .await?,
-    ))
+    let response = state
+        .store
+        .push(
+            &user.actor(),
+            &ws,
+            req.client_id,
+            &req.mutations,
+            &state.clock,
+        )
+        .await?;
+    // New facts for the SLA clocks: the scheduler recomputes the changed tickets' due times.
+    state.sla_wake.notify_one();
+    Ok(Json(response))
 }
 
 #[derive(Deserialize)]
@@ -56,6 +63,7 @@ async fn pull(
                 q.client_id,
                 q.cookie.unwrap_or(0),
                 limit,
+                state.clock.now(),
             )
             .await?,
     ))

@@ -2,6 +2,7 @@
 
 use super::tickets::load_ticket;
 use super::{Store, millis, uuid};
+use crate::clock::Clock;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use deskline_shared::api::{MutationResult, Outcome, PullResponse, PushMutation, PushResponse};
@@ -173,6 +174,7 @@ impl Store {
         ws: &Workspace,
         client_id: Uuid,
         mutations: &[PushMutation],
+        clock: &Clock,
     ) -> Result<PushResponse, AppError> {
         if mutations.len() > MAX_PUSH {
             return Err(AppError::invalid(
@@ -218,7 +220,7 @@ impl Store {
                 sqlx::query("INSERT INTO sync_clients (client_id, user_id, last_mutation_id, updated_at) VALUES (?, ?, 0, ?)")
                     .bind(client_id.to_string())
                     .bind(actor.id.to_string())
-                    .bind(millis(Utc::now()))
+                    .bind(millis(clock.now()))
                     .execute(&mut *conn)
                     .await?;
                 0
@@ -256,7 +258,7 @@ impl Store {
                 results.push(MutationResult { id: m.id, outcome });
                 continue;
             }
-            let now = Utc::now();
+            let now = clock.now();
             let mut tx = conn.begin().await?;
             let verdict = commit_mutation(&mut tx, ws, actor, &m.mutation, now).await?;
             // The head once this mutation is done: its own change, or the head it left unchanged.
@@ -318,6 +320,7 @@ impl Store {
         client_id: Option<Uuid>,
         cookie: u64,
         limit: u32,
+        now: DateTime<Utc>,
     ) -> Result<PullResponse, AppError> {
         let limit = limit.clamp(1, MAX_PULL);
         let mut conn = self.read.acquire().await?;
@@ -380,7 +383,7 @@ impl Store {
             last_mutation_id,
             cookie: new_cookie,
             more,
-            server_time: Utc::now(),
+            server_time: now,
         })
     }
 }

@@ -3,6 +3,7 @@
 use super::{Store, millis, uuid};
 use anyhow::Context as _;
 use chrono::Utc;
+use deskline_shared::sla::SlaConfig;
 use deskline_shared::{
     Agent, FieldDef, FieldKind, Preset, ReferenceScheme, Status, StatusCategory, StatusId, Tag,
     Team, Workspace,
@@ -137,7 +138,32 @@ pub(crate) async fn load_workspace(
         tags,
         fields,
         agents_see_all_teams: row.get::<i64, _>("agents_see_all_teams") == 1,
+        sla: load_sla(conn).await?,
     }))
+}
+
+/// The SLA configuration; none stored means no service levels.
+async fn load_sla(conn: &mut SqliteConnection) -> anyhow::Result<SlaConfig> {
+    let data: Option<String> = sqlx::query_scalar("SELECT data FROM sla_config WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match data {
+        Some(data) => serde_json::from_str(&data).context("stored SLA configuration")?,
+        None => SlaConfig::default(),
+    })
+}
+
+/// Replaces the SLA configuration (already validated, zones filled) on `conn`.
+pub(crate) async fn save_sla(conn: &mut SqliteConnection, sla: &SlaConfig) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO sla_config (id, data, updated_at) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET data = ?1, updated_at = ?2",
+    )
+    .bind(serde_json::to_string(sla)?)
+    .bind(millis(Utc::now()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// A staff account to create with the workspace.
@@ -213,6 +239,7 @@ pub(crate) async fn insert_workspace(
             .execute(&mut *conn)
             .await?;
     }
+    save_sla(&mut *conn, &ws.sla).await?;
     for (position, f) in (0i64..).zip(&ws.fields) {
         sqlx::query("INSERT INTO fields (key, label, definition, required_to_solve, position) VALUES (?, ?, ?, ?, ?)")
             .bind(&f.key)

@@ -28,9 +28,11 @@ impl TestServer {
         ensure_workspace(&store, preset, tickets, chrono::Utc::now())
             .await
             .unwrap();
-        let state = AppState::new(store.clone(), PathBuf::from(dir.path()))
+        let mut state = AppState::new(store.clone(), PathBuf::from(dir.path()))
             .await
             .unwrap();
+        // Tests move time with PUT /api/test/clock, which also runs the SLA scheduler.
+        state.clock = deskline_server::clock::Clock::test();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = app(state.clone());
@@ -41,6 +43,11 @@ impl TestServer {
             state,
             _dir: dir,
         }
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self._dir.path().join("test.db")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -68,6 +75,11 @@ impl TestServer {
     /// `GET path` with `client`'s cookies.
     pub async fn get(&self, client: &Client, path: &str) -> Response {
         client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// `PUT path` with a JSON body and `client`'s cookies.
+    pub async fn put(&self, client: &Client, path: &str, body: &Value) -> Response {
+        client.put(self.url(path)).json(body).send().await.unwrap()
     }
 
     /// `POST path` with a JSON body and `client`'s cookies.

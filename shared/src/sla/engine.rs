@@ -1,0 +1,503 @@
+//! The clocks themselves: per metric, how much counted time has passed, when the deadline falls,
+//! and what state that makes.
+
+use super::calendar::WorkingTime;
+use super::clock::{Phase, SlaClock};
+use super::config::{Policy, SlaConfig, Target};
+use super::{Metric, SlaState};
+use crate::status::StatusCategory;
+use crate::ticket::Ticket;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Calendars are compiled for this many days either side of the engine's reference time.
+const WINDOW_DAYS: i64 = 400;
+
+/// One metric of one ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricReport {
+    /// Which metric.
+    pub metric: Metric,
+    /// The policy's target.
+    pub target: Target,
+    /// When this metric's clock started (for next response: the oldest unanswered message).
+    pub started_at: DateTime<Utc>,
+    /// When the target is reached if the clock keeps running; `None` while paused or achieved.
+    pub deadline: Option<DateTime<Utc>>,
+    /// When it was achieved, if it was.
+    pub achieved_at: Option<DateTime<Utc>>,
+    /// Where it stands.
+    pub state: SlaState,
+    /// Counted seconds so far (business or calendar, pauses excluded).
+    pub elapsed_secs: i64,
+}
+
+/// A ticket's whole service-level picture, for the ticket view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaReport {
+    /// The policy that applies.
+    pub policy: Uuid,
+    /// Its name.
+    pub policy_name: String,
+    /// Metrics the policy sets targets for and that apply to this ticket now.
+    pub metrics: Vec<MetricReport>,
+    /// The summary shown in lists, if any metric is active.
+    pub indicator: Option<Indicator>,
+}
+
+/// What a list row shows: the worst active state and the time to the next deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indicator {
+    /// The worst active state (breached, warning, on track, paused).
+    pub state: SlaState,
+    /// The next deadline among running metrics; `None` when every active clock is paused.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Calendar seconds to `deadline` (negative once breached); while paused, the counted
+    /// seconds left before the nearest target.
+    pub remaining_secs: i64,
+    /// The resolution target has been missed: the ticket is overdue.
+    pub overdue: bool,
+}
+
+/// The SLA filters of a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaFilter {
+    /// Running with time to spare.
+    OnTrack,
+    /// Past the warning threshold.
+    Warning,
+    /// A target missed.
+    Breached,
+    /// Clocks stopped by the status.
+    Paused,
+    /// The resolution target missed.
+    Overdue,
+}
+
+impl SlaFilter {
+    /// Every filter, in the order the UI offers them.
+    pub const ALL: [SlaFilter; 5] = [
+        SlaFilter::OnTrack,
+        SlaFilter::Warning,
+        SlaFilter::Breached,
+        SlaFilter::Paused,
+        SlaFilter::Overdue,
+    ];
+
+    /// A human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            SlaFilter::OnTrack => "On track",
+            SlaFilter::Warning => "Warning",
+            SlaFilter::Breached => "Breached",
+            SlaFilter::Paused => "Paused",
+            SlaFilter::Overdue => "Overdue",
+        }
+    }
+
+    /// The snake-case name used in queries.
+    pub fn name(self) -> &'static str {
+        match self {
+            SlaFilter::OnTrack => "on_track",
+            SlaFilter::Warning => "warning",
+            SlaFilter::Breached => "breached",
+            SlaFilter::Paused => "paused",
+            SlaFilter::Overdue => "overdue",
+        }
+    }
+
+    /// Parses a name.
+    pub fn from_name(name: &str) -> Option<SlaFilter> {
+        SlaFilter::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether a ticket with this indicator passes.
+    pub fn matches(self, indicator: Option<&Indicator>) -> bool {
+        let Some(i) = indicator else { return false };
+        match self {
+            SlaFilter::OnTrack => i.state == SlaState::OnTrack,
+            SlaFilter::Warning => i.state == SlaState::Warning,
+            SlaFilter::Breached => i.state == SlaState::Breached,
+            SlaFilter::Paused => i.state == SlaState::Paused,
+            SlaFilter::Overdue => i.overdue,
+        }
+    }
+}
+
+impl Indicator {
+    /// Sort key for "next SLA deadline": running clocks by deadline (breached first), then paused
+    /// ones by what is left, then tickets without a clock.
+    pub fn sort_key(indicator: Option<&Indicator>) -> (u8, i64) {
+        match indicator {
+            Some(Indicator {
+                deadline: Some(d), ..
+            }) => (0, d.timestamp()),
+            Some(i) => (1, i.remaining_secs),
+            None => (2, 0),
+        }
+    }
+}
+
+/// Counts time around the clock, or in a calendar's working hours.
+#[derive(Clone, Copy)]
+enum Counter<'a> {
+    Calendar,
+    Business(&'a WorkingTime),
+}
+
+impl Counter<'_> {
+    fn worked(self, a: i64, b: i64) -> i64 {
+        match self {
+            Counter::Calendar => (b - a).max(0),
+            Counter::Business(w) => w.worked(a, b),
+        }
+    }
+
+    fn add(self, a: i64, secs: i64) -> Option<i64> {
+        match self {
+            Counter::Calendar => a.checked_add(secs),
+            Counter::Business(w) => w.add(a, secs),
+        }
+    }
+}
+
+struct Measure {
+    elapsed: i64,
+    deadline: Option<i64>,
+}
+
+/// A policy ready to evaluate: its calendar compiled and its stop categories as a bit mask.
+struct Compiled {
+    working: Option<usize>,
+    stop_mask: u8,
+}
+
+fn bit(category: StatusCategory) -> u8 {
+    1 << (category as u8)
+}
+
+/// The SLA engine for one workspace configuration: compiles the calendars once, then evaluates any
+/// number of tickets at any time. Results never depend on which times were evaluated before.
+pub struct SlaEngine {
+    config: SlaConfig,
+    working: Vec<WorkingTime>,
+    compiled: Vec<Compiled>,
+}
+
+fn secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn instant(t: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(t, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+impl SlaEngine {
+    /// Compiles `config`, with calendars precomputed around `reference` (usually now).
+    pub fn new(config: &SlaConfig, reference: DateTime<Utc>) -> SlaEngine {
+        let r = secs(reference);
+        let window = WINDOW_DAYS * 86_400;
+        let working: Vec<WorkingTime> = config
+            .calendars
+            .iter()
+            .map(|c| WorkingTime::new(c, r - window, r + window))
+            .collect();
+        let compiled = config
+            .policies
+            .iter()
+            .map(|p| Compiled {
+                working: p
+                    .calendar
+                    .and_then(|id| config.calendars.iter().position(|c| c.id == id)),
+                stop_mask: p.pause_on.iter().fold(
+                    bit(StatusCategory::Solved) | bit(StatusCategory::Closed),
+                    |m, &c| m | bit(c),
+                ),
+            })
+            .collect();
+        SlaEngine {
+            config: config.clone(),
+            working,
+            compiled,
+        }
+    }
+
+    /// The configuration this engine evaluates.
+    pub fn config(&self) -> &SlaConfig {
+        &self.config
+    }
+
+    fn policy_index(&self, ticket: &Ticket) -> Option<usize> {
+        self.config
+            .policies
+            .iter()
+            .position(|p| p.conditions.matches(ticket))
+    }
+
+    /// Every metric of `ticket` at `now`; `None` when no policy covers it.
+    pub fn report(&self, ticket: &Ticket, now: DateTime<Utc>) -> Option<SlaReport> {
+        let index = self.policy_index(ticket)?;
+        let policy = &self.config.policies[index];
+        let metrics: Vec<MetricReport> = Metric::ALL
+            .into_iter()
+            .filter_map(|m| self.metric(index, &ticket.sla, m, secs(now), false))
+            .collect();
+        let indicator = summarize(
+            metrics.iter().map(|m| {
+                (
+                    m.metric,
+                    m.state,
+                    m.deadline.map(secs),
+                    i64::from(m.target.minutes) * 60 - m.elapsed_secs,
+                )
+            }),
+            secs(now),
+        );
+        Some(SlaReport {
+            policy: policy.id,
+            policy_name: policy.name.clone(),
+            metrics,
+            indicator,
+        })
+    }
+
+    /// The list summary of `ticket` at `now`: the worst active state and the next deadline.
+    /// `None` when no policy covers it or nothing is owed.
+    pub fn indicator(&self, ticket: &Ticket, now: DateTime<Utc>) -> Option<Indicator> {
+        let index = self.policy_index(ticket)?;
+        let now = secs(now);
+        let mut active = [(Metric::Resolution, SlaState::Met, None, 0); 3];
+        for (slot, metric) in active.iter_mut().zip(Metric::ALL) {
+            if let Some(m) = self.metric(index, &ticket.sla, metric, now, true) {
+                *slot = (
+                    metric,
+                    m.state,
+                    m.deadline.map(secs),
+                    i64::from(m.target.minutes) * 60 - m.elapsed_secs,
+                );
+            }
+        }
+        summarize(active.into_iter(), now)
+    }
+
+    /// The next instant after `now` at which a running metric of `ticket` enters Warning or
+    /// Breached, so a scheduler knows when to look again. `None` when nothing is running.
+    pub fn next_change(&self, ticket: &Ticket, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let index = self.policy_index(ticket)?;
+        let policy = &self.config.policies[index];
+        let now_s = secs(now);
+        let mut next: Option<i64> = None;
+        for metric in Metric::ALL {
+            let Some(m) = self.metric(index, &ticket.sla, metric, now_s, true) else {
+                continue;
+            };
+            let at = match m.state {
+                SlaState::OnTrack => {
+                    let warn = warning_secs(policy, m.target);
+                    let counter = self.counter(index, m.target);
+                    let c = &self.compiled[index];
+                    measure(
+                        counter,
+                        &ticket.sla.phases,
+                        c.stop_mask,
+                        secs(m.started_at),
+                        now_s,
+                        warn,
+                    )
+                    .deadline
+                }
+                SlaState::Warning => m.deadline.map(secs),
+                _ => None,
+            };
+            if let Some(at) = at.filter(|&at| at > now_s) {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
+        next.map(instant)
+    }
+
+    fn counter(&self, index: usize, target: Target) -> Counter<'_> {
+        match (target.business, self.compiled[index].working) {
+            (true, Some(w)) => Counter::Business(&self.working[w]),
+            _ => Counter::Calendar,
+        }
+    }
+
+    /// One metric; `None` when the policy sets no target for it or it does not apply. With
+    /// `active_only`, achieved metrics are skipped as well.
+    fn metric(
+        &self,
+        index: usize,
+        clock: &SlaClock,
+        metric: Metric,
+        now: i64,
+        active_only: bool,
+    ) -> Option<MetricReport> {
+        let policy = &self.config.policies[index];
+        let target = policy.target(metric)?;
+        let completed = category_at(&clock.phases, now).is_completed();
+        let (start, achieved) = match metric {
+            Metric::FirstResponse => (clock.first_response_from?, clock.first_response_at),
+            Metric::NextResponse => match (clock.awaiting_since, clock.last_answered) {
+                (Some(since), _) => (since, None),
+                (None, Some(a)) => (a.since, Some(a.at)),
+                (None, None) => return None,
+            },
+            Metric::Resolution => {
+                let created = clock.created_at()?;
+                let solved = completed
+                    .then(|| last_phase_at(&clock.phases, now))
+                    .flatten();
+                (created, solved)
+            }
+        };
+        // A response nobody gave before the ticket was completed is no longer owed.
+        if completed && achieved.is_none() {
+            return None;
+        }
+        if active_only && achieved.is_some_and(|a| secs(a) <= now) {
+            return None;
+        }
+        let c = &self.compiled[index];
+        let counter = self.counter(index, target);
+        let target_secs = i64::from(target.minutes) * 60;
+        let start_s = secs(start);
+        let (state, deadline, elapsed, achieved_at) = match achieved.filter(|a| secs(*a) <= now) {
+            Some(at) => {
+                let m = measure(counter, &clock.phases, c.stop_mask, start_s, secs(at), 0);
+                let state = if m.elapsed <= target_secs {
+                    SlaState::Met
+                } else {
+                    SlaState::MetLate
+                };
+                (state, None, m.elapsed, Some(at))
+            }
+            None => {
+                let m = measure(
+                    counter,
+                    &clock.phases,
+                    c.stop_mask,
+                    start_s,
+                    now,
+                    target_secs,
+                );
+                let stopped = c.stop_mask & bit(category_at(&clock.phases, now)) != 0;
+                let state = if m.elapsed >= target_secs {
+                    SlaState::Breached
+                } else if stopped || now < start_s {
+                    SlaState::Paused
+                } else if m.elapsed >= warning_secs(policy, target) {
+                    SlaState::Warning
+                } else {
+                    SlaState::OnTrack
+                };
+                let deadline = if stopped && state != SlaState::Breached {
+                    None
+                } else {
+                    m.deadline
+                };
+                (state, deadline.map(instant), m.elapsed, None)
+            }
+        };
+        Some(MetricReport {
+            metric,
+            target,
+            started_at: start,
+            deadline,
+            achieved_at,
+            state,
+            elapsed_secs: elapsed,
+        })
+    }
+}
+
+fn warning_secs(policy: &Policy, target: Target) -> i64 {
+    i64::from(target.minutes) * 60 * i64::from(policy.warning_percent) / 100
+}
+
+/// The worst active state, the nearest deadline and what is left.
+fn summarize(
+    metrics: impl Iterator<Item = (Metric, SlaState, Option<i64>, i64)>,
+    now: i64,
+) -> Option<Indicator> {
+    let mut overdue = false;
+    let mut worst = SlaState::Met;
+    let mut deadline: Option<i64> = None;
+    let mut left: Option<i64> = None;
+    for (metric, state, d, remaining) in metrics {
+        if !state.is_active() {
+            continue;
+        }
+        overdue |= metric == Metric::Resolution && state == SlaState::Breached;
+        if state.severity() > worst.severity() {
+            worst = state;
+        }
+        if let Some(d) = d {
+            deadline = Some(deadline.map_or(d, |x| x.min(d)));
+        }
+        left = Some(left.map_or(remaining, |x| x.min(remaining)));
+    }
+    if !worst.is_active() {
+        return None;
+    }
+    Some(Indicator {
+        state: worst,
+        deadline: deadline.map(instant),
+        remaining_secs: deadline.map_or(left.unwrap_or(0), |d| d - now),
+        overdue,
+    })
+}
+
+/// The category the ticket was in at `t` (its first category before creation).
+fn category_at(phases: &[Phase], t: i64) -> StatusCategory {
+    let i = phases.partition_point(|p| secs(p.at) <= t);
+    phases
+        .get(i.saturating_sub(1))
+        .map_or(StatusCategory::New, |p| p.category)
+}
+
+/// When the phase in force at `t` began.
+fn last_phase_at(phases: &[Phase], t: i64) -> Option<DateTime<Utc>> {
+    let i = phases.partition_point(|p| secs(p.at) <= t);
+    phases.get(i.checked_sub(1)?).map(|p| p.at)
+}
+
+/// Counted time from `start` until `until`, and the instant `target` counted seconds are reached
+/// if the status stays as it is after the last phase.
+fn measure(
+    counter: Counter<'_>,
+    phases: &[Phase],
+    stop_mask: u8,
+    start: i64,
+    until: i64,
+    target: i64,
+) -> Measure {
+    let mut elapsed = 0;
+    let mut left = target;
+    let mut deadline = if target <= 0 { Some(start) } else { None };
+    for (i, phase) in phases.iter().enumerate() {
+        let end = phases.get(i + 1).map_or(i64::MAX, |p| secs(p.at));
+        let from = secs(phase.at).max(start);
+        if end <= from || stop_mask & bit(phase.category) != 0 {
+            continue;
+        }
+        if until > from {
+            elapsed += counter.worked(from, end.min(until));
+        }
+        if deadline.is_none() {
+            if end == i64::MAX {
+                deadline = counter.add(from, left);
+            } else {
+                let w = counter.worked(from, end);
+                if w >= left {
+                    deadline = counter.add(from, left);
+                } else {
+                    left -= w;
+                }
+            }
+        }
+    }
+    Measure { elapsed, deadline }
+}
