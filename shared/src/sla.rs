@@ -14,7 +14,7 @@ mod engine;
 mod tz;
 
 pub use calendar::{Calendar, DayTime, Holiday, WorkingPeriod, WorkingTime, Zone};
-pub use clock::{Answered, Phase, SlaClock};
+pub use clock::{Answered, Phase, Phases, SlaClock};
 pub use config::{
     Conditions, ConfigError, DEFAULT_WARNING_PERCENT, Policy, SlaConfig, Target, Weekday,
 };

@@ -94,3 +94,11 @@ fn limits_hold_in_the_browser() {
         "The note is 501 characters long; the limit is 500."
     );
 }
+
+#[wasm_bindgen_test]
+fn the_documented_sla_cases_give_the_same_answers_in_the_browser() {
+    let cases = deskline_shared::sla::cases::all();
+    assert!(cases.len() >= 15);
+    let failures: Vec<String> = cases.iter().filter_map(|c| c.check().err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -205,7 +205,7 @@ pub fn test(root: &Path, extra: &[String]) -> Result<()> {
 pub fn bench(root: &Path) -> Result<()> {
     setup::run(root)?;
     build_app(root)?;
-    let mut figures = Vec::new();
+    let mut figures: Vec<Figure> = Vec::new();
     let mut total_gzip = 0u64;
     for entry in std::fs::read_dir(root.join("dist"))? {
         let path = entry?.path();
@@ -219,10 +219,59 @@ pub fn bench(root: &Path) -> Result<()> {
         let raw = std::fs::metadata(&path)?.len();
         let gzip = gzip_size(&path)?;
         total_gzip += gzip;
-        figures.push((format!("bundle_{ext}_bytes"), raw, None));
-        figures.push((format!("bundle_{ext}_gzip_bytes"), gzip, None));
+        figures.push(Figure::bytes(format!("bundle_{ext}_bytes"), raw, None));
+        figures.push(Figure::bytes(
+            format!("bundle_{ext}_gzip_bytes"),
+            gzip,
+            None,
+        ));
     }
-    figures.push(("bundle_gzip_bytes".into(), total_gzip, Some(300_000)));
+    figures.push(Figure::bytes(
+        "bundle_gzip_bytes".into(),
+        total_gzip,
+        Some(300_000.0),
+    ));
+
+    // The SLA engine over 100,000 tickets, natively and in headless Chromium (release builds).
+    let chromedriver = Path::new("/usr/bin/chromedriver");
+    let native = bench_lines(
+        &[
+            "-p",
+            "deskline-shared",
+            "--release",
+            "--test",
+            "sla_bench",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+        &[],
+    )?;
+    let wasm = bench_lines(
+        &[
+            "-p",
+            "deskline-shared",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "sla_bench",
+            "--",
+            "--include-ignored",
+            "--nocapture",
+        ],
+        &[("CHROMEDRIVER", chromedriver)],
+    )?;
+    for (name, value) in native.into_iter().chain(wasm) {
+        let budget = (name == "sla_100k_wasm_ms").then_some(20.0);
+        figures.push(Figure {
+            name,
+            value,
+            unit: "ms",
+            budget,
+        });
+    }
+
     let machine = format!(
         "{} cores, {}",
         std::thread::available_parallelism()
@@ -230,14 +279,23 @@ pub fn bench(root: &Path) -> Result<()> {
             .unwrap_or(0),
         crate::output_of("uname", &["-srm"]).unwrap_or_default()
     );
-    println!("{:<28} {:>12} {:>10}", "figure", "value", "budget");
+    println!(
+        "{:<28} {:>12} {:<6} {:>10}",
+        "figure", "value", "unit", "budget"
+    );
     let mut json = format!("{{\"machine\": \"{machine}\", \"figures\": [");
-    for (i, (name, value, budget)) in figures.iter().enumerate() {
-        let budget_text = budget.map_or("-".to_owned(), |b| b.to_string());
-        println!("{name:<28} {value:>12} {budget_text:>10}");
-        let budget_json = budget.map_or("null".to_owned(), |b| b.to_string());
+    for (i, f) in figures.iter().enumerate() {
+        let budget_text = f.budget.map_or("-".to_owned(), |b| b.to_string());
+        println!(
+            "{:<28} {:>12} {:<6} {budget_text:>10}",
+            f.name, f.value, f.unit
+        );
+        let budget_json = f.budget.map_or("null".to_owned(), |b| b.to_string());
         let sep = if i == 0 { "" } else { ", " };
-        json.push_str(&format!("{sep}{{\"name\": \"{name}\", \"value\": {value}, \"unit\": \"bytes\", \"budget\": {budget_json}}}"));
+        json.push_str(&format!(
+            "{sep}{{\"name\": \"{}\", \"value\": {}, \"unit\": \"{}\", \"budget\": {budget_json}}}",
+            f.name, f.value, f.unit
+        ));
     }
     json.push_str("]}\n");
     let dir = root.join("target/bench");
@@ -245,6 +303,62 @@ pub fn bench(root: &Path) -> Result<()> {
     std::fs::write(dir.join("report.json"), json)?;
     println!("machine: {machine}\nwrote target/bench/report.json");
     Ok(())
+}
+
+/// One line of the benchmark report.
+struct Figure {
+    name: String,
+    value: f64,
+    unit: &'static str,
+    budget: Option<f64>,
+}
+
+impl Figure {
+    fn bytes(name: String, value: u64, budget: Option<f64>) -> Figure {
+        Figure {
+            name,
+            value: value as f64,
+            unit: "bytes",
+            budget,
+        }
+    }
+}
+
+/// Runs `cargo test` with `args` and returns the `BENCH name value` lines it printed.
+fn bench_lines(args: &[&str], envs: &[(&str, &Path)]) -> Result<Vec<(String, f64)>> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.arg("test").args(args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .context("could not run cargo test for a benchmark")?;
+    if !out.status.success() {
+        bail!(
+            "benchmark `cargo test {}` failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The browser runner relays console output on either stream.
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    Ok(parse_bench(&text))
+}
+
+/// `BENCH name value ...` lines, wherever they appear in a line of test output.
+fn parse_bench(output: &str) -> Vec<(String, f64)> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let rest = &line[line.find("BENCH ")? + 6..];
+            let mut words = rest.split_whitespace();
+            let name = words.next()?.to_owned();
+            let value = words.next()?.parse().ok()?;
+            Some((name, value))
+        })
+        .collect()
 }
 
 fn gzip_size(path: &Path) -> Result<u64> {
@@ -270,6 +384,18 @@ mod tests {
         t.read("test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.1s");
         t.read("running 4 tests");
         assert_eq!((t.passed, t.failed, t.ignored), (24, 1, 2));
+    }
+
+    #[test]
+    fn bench_lines_are_found_in_test_output() {
+        let out = "running 1 test\nBENCH sla_100k_native_ms 12.5 (on track 3)\ntest x ... ok\n  log: BENCH sla_100k_wasm_ms 19\nBENCH broken\n";
+        assert_eq!(
+            parse_bench(out),
+            [
+                ("sla_100k_native_ms".to_owned(), 12.5),
+                ("sla_100k_wasm_ms".to_owned(), 19.0)
+            ]
+        );
     }
 
     #[test]

@@ -202,6 +202,9 @@ pub struct WorkingTime {
     ends: Vec<i64>,
     /// Working seconds in the window before interval `i`.
     before: Vec<i64>,
+    /// For each day-long bucket from `lo`, how many intervals start before it: a lookup narrows
+    /// to one day's few intervals instead of a binary search over the whole window.
+    bucket_first: Vec<u32>,
 }
 
 impl WorkingTime {
@@ -227,6 +230,10 @@ impl WorkingTime {
                 }
             }
         }
+        let buckets = (hi - lo) / DAY + 2;
+        let bucket_first = (0..=buckets)
+            .map(|k| starts.partition_point(|&s| s < lo + k * DAY) as u32)
+            .collect();
         WorkingTime {
             calendar: calendar.clone(),
             lo,
@@ -234,6 +241,7 @@ impl WorkingTime {
             starts,
             ends,
             before,
+            bucket_first,
         }
     }
 
@@ -244,10 +252,30 @@ impl WorkingTime {
 
     /// Working seconds in the window before Unix time `t` (`lo <= t <= hi`).
     fn cumulative(&self, t: i64) -> i64 {
-        match self.starts.partition_point(|&s| s <= t) {
+        let k = ((t - self.lo) / DAY) as usize;
+        let (from, to) = (
+            self.bucket_first[k] as usize,
+            self.bucket_first[k + 1] as usize,
+        );
+        match from + self.starts[from..to].partition_point(|&s| s <= t) {
             0 => 0,
             i => self.before[i - 1] + t.min(self.ends[i - 1]) - self.starts[i - 1],
         }
+    }
+
+    /// Working seconds from the window's start to `t`, when `t` is inside the window: a position
+    /// on the working-time axis, so spans are differences of positions.
+    pub fn position(&self, t: i64) -> Option<i64> {
+        (self.lo <= t && t <= self.hi).then(|| self.cumulative(t))
+    }
+
+    /// The earliest instant at position `p` (`0 < p`), when it is inside the window.
+    pub fn at_position(&self, p: i64) -> Option<i64> {
+        if p <= 0 || p > self.window_total() {
+            return None;
+        }
+        let j = self.before_end_index(p);
+        Some(self.starts[j] + (p - self.before[j]))
     }
 
     fn window_total(&self) -> i64 {

@@ -514,3 +514,78 @@ fn utc(s: &str) -> DateTime<Utc> {
         .expect("case instant")
         .with_timezone(&Utc)
 }
+
+/// A realistic workload for benchmarks: `n` tickets opened over the 60 days before `now`, in every
+/// category, with customer and agent messages, pauses, reopenings and all four priorities, under
+/// the preset's policies in Europe/Berlin business hours. Deterministic for a given `seed`.
+pub fn corpus(n: usize, seed: u64) -> (SlaConfig, Vec<Ticket>, DateTime<Utc>) {
+    use crate::event::{Event, EventKind, Message};
+    use crate::status::StatusId;
+    use crate::ticket::Priority;
+    let mut config = SlaConfig::preset_default("Europe/Berlin");
+    config.calendars[0].zone = Zone::from_iana("Europe/Berlin").expect("Berlin");
+    let now = utc("2026-11-18T15:20:00Z");
+    let ws = fixtures::workspace(Preset::SupportModule);
+    let mut state = seed | 1;
+    let mut next = move |below: u64| {
+        // xorshift64*: enough variety for a workload, no dependency.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) % below.max(1)
+    };
+    let mut tickets = Vec::with_capacity(n);
+    for i in 0..n {
+        let created = now - chrono::Duration::minutes(next(60 * 24 * 60) as i64);
+        let mut ticket = fixtures::ticket(&ws, Uuid::from_u128(i as u128)).0;
+        ticket.created_at = created;
+        ticket.priority = Priority::ALL[next(4) as usize];
+        ticket.team = Some(if next(2) == 0 {
+            fixtures::BILLING
+        } else {
+            fixtures::TECHNICAL
+        });
+        ticket.sla = crate::sla::SlaClock::created(created, next(5) == 0);
+        let mut at = created;
+        let steps = 1 + next(9);
+        for k in 0..steps {
+            at += chrono::Duration::minutes(5 + next(600) as i64);
+            if at >= now {
+                break;
+            }
+            let kind = match next(6) {
+                0 | 1 => EventKind::MessageAdded(Message {
+                    id: Uuid::from_u128(((i as u128) << 8) | k as u128),
+                    visibility: crate::event::Visibility::Public,
+                    from_staff: next(2) == 0,
+                    author_name: String::new(),
+                    body: String::new(),
+                }),
+                2 => EventKind::MessageAdded(Message {
+                    id: Uuid::from_u128(((i as u128) << 8) | k as u128),
+                    visibility: crate::event::Visibility::Internal,
+                    from_staff: true,
+                    author_name: String::new(),
+                    body: String::new(),
+                }),
+                _ => {
+                    let category = StatusCategory::ALL[next(6) as usize];
+                    EventKind::StatusChanged {
+                        from: ticket.status.clone(),
+                        to: StatusId::new(category.label()),
+                        solved: category == StatusCategory::Solved,
+                        category,
+                    }
+                }
+            };
+            ticket.apply_event(&Event {
+                ticket: ticket.id,
+                actor: None,
+                at,
+                kind,
+            });
+        }
+        tickets.push(ticket);
+    }
+    (config, tickets, now)
+}

@@ -161,6 +161,62 @@ impl Counter<'_> {
             Counter::Business(w) => w.add(a, secs),
         }
     }
+
+    /// Where `t` lies on the counted axis, if it can say cheaply (inside a compiled window).
+    fn position(self, t: i64) -> Option<i64> {
+        match self {
+            Counter::Calendar => Some(t),
+            Counter::Business(w) => w.position(t),
+        }
+    }
+
+    /// The earliest instant at counted position `p`, if it can say cheaply.
+    fn at_position(self, p: i64) -> Option<i64> {
+        match self {
+            Counter::Calendar => Some(p),
+            Counter::Business(w) => w.at_position(p),
+        }
+    }
+
+    /// Counted seconds in `[a, b)` given `a`'s position.
+    fn span(self, a: i64, pa: Option<i64>, b: i64) -> i64 {
+        match (pa, self.position(b)) {
+            (Some(pa), Some(pb)) => (pb - pa).max(0),
+            _ => self.worked(a, b),
+        }
+    }
+
+    /// The instant `secs` (> 0) counted seconds after `a`, given `a`'s position.
+    fn after(self, a: i64, pa: Option<i64>, secs: i64) -> Option<i64> {
+        pa.and_then(|pa| pa.checked_add(secs))
+            .and_then(|p| self.at_position(p))
+            .or_else(|| self.add(a, secs))
+    }
+}
+
+/// A metric in Unix seconds, before conversion for the report.
+struct Raw {
+    metric: Metric,
+    target: Target,
+    started_at: i64,
+    deadline: Option<i64>,
+    achieved_at: Option<i64>,
+    state: SlaState,
+    elapsed_secs: i64,
+}
+
+impl Raw {
+    fn report(&self) -> MetricReport {
+        MetricReport {
+            metric: self.metric,
+            target: self.target,
+            started_at: instant(self.started_at),
+            deadline: self.deadline.map(instant),
+            achieved_at: self.achieved_at.map(instant),
+            state: self.state,
+            elapsed_secs: self.elapsed_secs,
+        }
+    }
 }
 
 struct Measure {
@@ -240,16 +296,17 @@ impl SlaEngine {
     pub fn report(&self, ticket: &Ticket, now: DateTime<Utc>) -> Option<SlaReport> {
         let index = self.policy_index(ticket)?;
         let policy = &self.config.policies[index];
-        let metrics: Vec<MetricReport> = Metric::ALL
+        let phases = ticket.sla.phases.as_slice();
+        let raw: Vec<Raw> = Metric::ALL
             .into_iter()
-            .filter_map(|m| self.metric(index, &ticket.sla, m, secs(now), false))
+            .filter_map(|m| self.metric(index, &ticket.sla, phases, m, secs(now), false))
             .collect();
         let indicator = summarize(
-            metrics.iter().map(|m| {
+            raw.iter().map(|m| {
                 (
                     m.metric,
                     m.state,
-                    m.deadline.map(secs),
+                    m.deadline,
                     i64::from(m.target.minutes) * 60 - m.elapsed_secs,
                 )
             }),
@@ -258,7 +315,7 @@ impl SlaEngine {
         Some(SlaReport {
             policy: policy.id,
             policy_name: policy.name.clone(),
-            metrics,
+            metrics: raw.iter().map(Raw::report).collect(),
             indicator,
         })
     }
@@ -268,13 +325,14 @@ impl SlaEngine {
     pub fn indicator(&self, ticket: &Ticket, now: DateTime<Utc>) -> Option<Indicator> {
         let index = self.policy_index(ticket)?;
         let now = secs(now);
+        let phases = ticket.sla.phases.as_slice();
         let mut active = [(Metric::Resolution, SlaState::Met, None, 0); 3];
         for (slot, metric) in active.iter_mut().zip(Metric::ALL) {
-            if let Some(m) = self.metric(index, &ticket.sla, metric, now, true) {
+            if let Some(m) = self.metric(index, &ticket.sla, phases, metric, now, true) {
                 *slot = (
                     metric,
                     m.state,
-                    m.deadline.map(secs),
+                    m.deadline,
                     i64::from(m.target.minutes) * 60 - m.elapsed_secs,
                 );
             }
@@ -288,9 +346,10 @@ impl SlaEngine {
         let index = self.policy_index(ticket)?;
         let policy = &self.config.policies[index];
         let now_s = secs(now);
+        let phases = ticket.sla.phases.as_slice();
         let mut next: Option<i64> = None;
         for metric in Metric::ALL {
-            let Some(m) = self.metric(index, &ticket.sla, metric, now_s, true) else {
+            let Some(m) = self.metric(index, &ticket.sla, phases, metric, now_s, true) else {
                 continue;
             };
             let at = match m.state {
@@ -298,17 +357,9 @@ impl SlaEngine {
                     let warn = warning_secs(policy, m.target);
                     let counter = self.counter(index, m.target);
                     let c = &self.compiled[index];
-                    measure(
-                        counter,
-                        &ticket.sla.phases,
-                        c.stop_mask,
-                        secs(m.started_at),
-                        now_s,
-                        warn,
-                    )
-                    .deadline
+                    measure(counter, phases, c.stop_mask, m.started_at, now_s, warn).deadline
                 }
-                SlaState::Warning => m.deadline.map(secs),
+                SlaState::Warning => m.deadline,
                 _ => None,
             };
             if let Some(at) = at.filter(|&at| at > now_s) {
@@ -331,13 +382,15 @@ impl SlaEngine {
         &self,
         index: usize,
         clock: &SlaClock,
+        phases: &[Phase],
         metric: Metric,
         now: i64,
         active_only: bool,
-    ) -> Option<MetricReport> {
+    ) -> Option<Raw> {
         let policy = &self.config.policies[index];
         let target = policy.target(metric)?;
-        let completed = category_at(&clock.phases, now).is_completed();
+        let current = category_at(phases, now);
+        let completed = current.is_completed();
         let (start, achieved) = match metric {
             Metric::FirstResponse => (clock.first_response_from?, clock.first_response_at),
             Metric::NextResponse => match (clock.awaiting_since, clock.last_answered) {
@@ -347,9 +400,7 @@ impl SlaEngine {
             },
             Metric::Resolution => {
                 let created = clock.created_at()?;
-                let solved = completed
-                    .then(|| last_phase_at(&clock.phases, now))
-                    .flatten();
+                let solved = completed.then(|| last_phase_at(phases, now)).flatten();
                 (created, solved)
             }
         };
@@ -357,16 +408,16 @@ impl SlaEngine {
         if completed && achieved.is_none() {
             return None;
         }
-        if active_only && achieved.is_some_and(|a| secs(a) <= now) {
+        if active_only && achieved.is_some_and(|a| a <= now) {
             return None;
         }
         let c = &self.compiled[index];
         let counter = self.counter(index, target);
         let target_secs = i64::from(target.minutes) * 60;
-        let start_s = secs(start);
-        let (state, deadline, elapsed, achieved_at) = match achieved.filter(|a| secs(*a) <= now) {
+        let start_s = start;
+        let (state, deadline, elapsed, achieved_at) = match achieved.filter(|&a| a <= now) {
             Some(at) => {
-                let m = measure(counter, &clock.phases, c.stop_mask, start_s, secs(at), 0);
+                let m = measure(counter, phases, c.stop_mask, start_s, at, 0);
                 let state = if m.elapsed <= target_secs {
                     SlaState::Met
                 } else {
@@ -375,15 +426,8 @@ impl SlaEngine {
                 (state, None, m.elapsed, Some(at))
             }
             None => {
-                let m = measure(
-                    counter,
-                    &clock.phases,
-                    c.stop_mask,
-                    start_s,
-                    now,
-                    target_secs,
-                );
-                let stopped = c.stop_mask & bit(category_at(&clock.phases, now)) != 0;
+                let m = measure(counter, phases, c.stop_mask, start_s, now, target_secs);
+                let stopped = c.stop_mask & bit(current) != 0;
                 let state = if m.elapsed >= target_secs {
                     SlaState::Breached
                 } else if stopped || now < start_s {
@@ -398,10 +442,10 @@ impl SlaEngine {
                 } else {
                     m.deadline
                 };
-                (state, deadline.map(instant), m.elapsed, None)
+                (state, deadline, m.elapsed, None)
             }
         };
-        Some(MetricReport {
+        Some(Raw {
             metric,
             target,
             started_at: start,
@@ -452,15 +496,18 @@ fn summarize(
 
 /// The category the ticket was in at `t` (its first category before creation).
 fn category_at(phases: &[Phase], t: i64) -> StatusCategory {
-    let i = phases.partition_point(|p| secs(p.at) <= t);
+    if let Some(last) = phases.last().filter(|p| p.at <= t) {
+        return last.category;
+    }
+    let i = phases.partition_point(|p| p.at <= t);
     phases
         .get(i.saturating_sub(1))
         .map_or(StatusCategory::New, |p| p.category)
 }
 
 /// When the phase in force at `t` began.
-fn last_phase_at(phases: &[Phase], t: i64) -> Option<DateTime<Utc>> {
-    let i = phases.partition_point(|p| secs(p.at) <= t);
+fn last_phase_at(phases: &[Phase], t: i64) -> Option<i64> {
+    let i = phases.partition_point(|p| p.at <= t);
     phases.get(i.checked_sub(1)?).map(|p| p.at)
 }
 
@@ -477,22 +524,24 @@ fn measure(
     let mut elapsed = 0;
     let mut left = target;
     let mut deadline = if target <= 0 { Some(start) } else { None };
-    for (i, phase) in phases.iter().enumerate() {
-        let end = phases.get(i + 1).map_or(i64::MAX, |p| secs(p.at));
-        let from = secs(phase.at).max(start);
-        if end <= from || stop_mask & bit(phase.category) != 0 {
+    for (i, &Phase { at, category }) in phases.iter().enumerate() {
+        let end = phases.get(i + 1).map_or(i64::MAX, |p| p.at);
+        let from = at.max(start);
+        if end <= from || stop_mask & bit(category) != 0 {
             continue;
         }
+        // Each boundary is located on the counted axis once; spans are differences.
+        let p_from = counter.position(from);
         if until > from {
-            elapsed += counter.worked(from, end.min(until));
+            elapsed += counter.span(from, p_from, end.min(until));
         }
         if deadline.is_none() {
             if end == i64::MAX {
-                deadline = counter.add(from, left);
+                deadline = counter.after(from, p_from, left);
             } else {
-                let w = counter.worked(from, end);
+                let w = counter.span(from, p_from, end);
                 if w >= left {
-                    deadline = counter.add(from, left);
+                    deadline = counter.after(from, p_from, left);
                 } else {
                     left -= w;
                 }

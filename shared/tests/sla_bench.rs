@@ -1,0 +1,105 @@
+//! The SLA budget (DESIGN §8: indicators of 100,000 tickets within 20 ms in the browser), measured
+//! natively and in headless Chromium by `cargo xtask bench`, which runs these ignored tests in
+//! release mode and reads the `BENCH` lines. Never run as part of `cargo xtask test`: timings on a
+//! shared machine are for reports, not assertions.
+
+use deskline_shared::sla::{SlaEngine, SlaState, cases};
+
+const TICKETS: usize = 100_000;
+const RUNS: usize = 15;
+
+/// Milliseconds since some fixed point.
+fn clock_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .expect("performance")
+            .unchecked_into::<web_sys_free::Performance>();
+        performance.now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        static START: OnceLock<std::time::Instant> = OnceLock::new();
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_secs_f64()
+            * 1_000.0
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod web_sys_free {
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        /// The page's high-resolution timer.
+        pub type Performance;
+        #[wasm_bindgen(method)]
+        pub fn now(this: &Performance) -> f64;
+    }
+}
+
+fn measure(name: &str) -> String {
+    let n = option_env!("SLA_BENCH_TICKETS")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(TICKETS);
+    let (config, tickets, now) = cases::corpus(n, 42);
+    // As the app holds them: decoded from the JSON of a pull, one ticket after another.
+    let tickets: Vec<deskline_shared::Ticket> =
+        serde_json::from_str(&serde_json::to_string(&tickets).expect("encode")).expect("decode");
+    let engine = SlaEngine::new(&config, now);
+    let mut times = Vec::with_capacity(RUNS);
+    let mut tally = [0usize; 5];
+    for _ in 0..RUNS {
+        let start = clock_ms();
+        tally = [0; 5];
+        for ticket in &tickets {
+            let slot = match engine.indicator(ticket, now).map(|i| i.state) {
+                Some(SlaState::OnTrack) => 0,
+                Some(SlaState::Warning) => 1,
+                Some(SlaState::Breached) => 2,
+                Some(SlaState::Paused) => 3,
+                _ => 4,
+            };
+            tally[slot] += 1;
+        }
+        times.push(clock_ms() - start);
+    }
+    times.sort_by(f64::total_cmp);
+    format!(
+        "BENCH {name} {:.3} (on track {}, warning {}, breached {}, paused {}, none {})",
+        times[RUNS / 2],
+        tally[0],
+        tally[1],
+        tally[2],
+        tally[3],
+        tally[4]
+    )
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[ignore = "a benchmark: cargo xtask bench runs it"]
+fn sla_100k_native() {
+    println!("{}", measure("sla_100k_native_ms"));
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use wasm_bindgen_test::*;
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    #[ignore = "a benchmark: cargo xtask bench runs it"]
+    fn sla_100k_wasm() {
+        let line = super::measure("sla_100k_wasm_ms");
+        web_sys_log(&line);
+    }
+
+    fn web_sys_log(line: &str) {
+        wasm_bindgen_test::console_log!("{line}");
+    }
+}
