@@ -35,6 +35,11 @@ pub struct Server {
 impl Server {
     /// Starts the server on a free port with a new database seeded with `tickets` demo tickets.
     pub fn start(tickets: usize) -> Result<Server> {
+        Server::start_with(tickets, &[])
+    }
+
+    /// Like `start`, with extra flags (e.g. `--test-clock`).
+    pub fn start_with(tickets: usize, flags: &[&str]) -> Result<Server> {
         let bin = env_path("DESKLINE_SERVER_BIN")?;
         let dist = env_path("DESKLINE_DIST")?;
         if !dist.join("index.html").exists() {
@@ -50,6 +55,7 @@ impl Server {
             .arg(dir.path().join("e2e.db"))
             .arg("--dist")
             .arg(&dist)
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
