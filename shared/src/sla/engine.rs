@@ -324,7 +324,40 @@ impl SlaEngine {
     /// `None` when no policy covers it or nothing is owed.
     pub fn indicator(&self, ticket: &Ticket, now: DateTime<Utc>) -> Option<Indicator> {
         let index = self.policy_index(ticket)?;
+        self.indicator_with(index, ticket, secs(now))
+    }
+
+    /// The indicators of many tickets at `now`, in order: the same answers as [`Self::indicator`],
+    /// faster. Evaluating a ticket waits on memory more than it computes, so each small batch is
+    /// first read (policy and current phase, loads the CPU can overlap) and then evaluated from cache.
+    pub fn indicators<'a>(
+        &self,
+        tickets: impl IntoIterator<Item = &'a Ticket>,
+        now: DateTime<Utc>,
+        out: &mut Vec<Option<Indicator>>,
+    ) {
+        const BATCH: usize = 16;
         let now = secs(now);
+        let mut batch: [Option<(&Ticket, usize)>; BATCH] = [None; BATCH];
+        let mut tickets = tickets.into_iter().peekable();
+        while tickets.peek().is_some() {
+            let mut n = 0;
+            for (slot, ticket) in batch.iter_mut().zip(tickets.by_ref()) {
+                *slot = self.policy_index(ticket).and_then(|index| {
+                    // Completed tickets owe nothing: decided by this same read.
+                    let current = ticket.sla.phases.last()?;
+                    (!(current.category.is_completed() && current.at <= now))
+                        .then_some((ticket, index))
+                });
+                n += 1;
+            }
+            for slot in &batch[..n] {
+                out.push(slot.and_then(|(ticket, index)| self.indicator_with(index, ticket, now)));
+            }
+        }
+    }
+
+    fn indicator_with(&self, index: usize, ticket: &Ticket, now: i64) -> Option<Indicator> {
         let phases = ticket.sla.phases.as_slice();
         let mut active = [(Metric::Resolution, SlaState::Met, None, 0); 3];
         for (slot, metric) in active.iter_mut().zip(Metric::ALL) {
@@ -405,7 +438,7 @@ impl SlaEngine {
             }
         };
         // A response nobody gave before the ticket was completed is no longer owed.
-        if completed && achieved.is_none() {
+        if completed && achieved.is_none_or(|a| a > now) {
             return None;
         }
         if active_only && achieved.is_some_and(|a| a <= now) {

@@ -389,6 +389,28 @@ proptest! {
 }
 
 #[test]
+fn batch_indicators_agree_with_one_at_a_time() {
+    let (config, tickets, now) = cases::corpus(3_000, 7);
+    let engine = SlaEngine::new(&config, now);
+    for at in [
+        now,
+        now - chrono::Duration::days(20),
+        now + chrono::Duration::days(3),
+    ] {
+        let mut batch = Vec::new();
+        engine.indicators(&tickets, at, &mut batch);
+        let single: Vec<_> = tickets.iter().map(|t| engine.indicator(t, at)).collect();
+        if let Some(i) = (0..single.len()).find(|&i| batch[i] != single[i]) {
+            panic!(
+                "ticket {i} at {at}: batch {:?}, single {:?}, clock {:?}",
+                batch[i], single[i], tickets[i].sla
+            );
+        }
+        assert_eq!(batch.len(), single.len());
+    }
+}
+
+#[test]
 fn story_helpers_build_real_tickets() {
     let ticket = Story::created(t(0), false)
         .says(t(5), Who::Customer)
