@@ -4,8 +4,10 @@
 
 use deskline_shared::Workspace;
 use deskline_shared::api::{
-    DemoLogins, ErrorBody, LoginRequest, Me, PullResponse, PushRequest, PushResponse, TicketDetail,
+    DemoLogins, ErrorBody, Inbox, LoginRequest, Me, PullResponse, PushRequest, PushResponse,
+    TicketDetail,
 };
+use deskline_shared::sla::SlaConfig;
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -26,6 +28,8 @@ pub enum ApiError {
         code: String,
         /// A sentence for the user.
         message: String,
+        /// The request field at fault, e.g. `policies[1].warning_percent`.
+        field: Option<String>,
     },
 }
 
@@ -82,14 +86,15 @@ impl From<gloo_net::Error> for ApiError {
 /// Turns a non-2xx answer into an [`ApiError`], reading the `{error: {...}}` body when there is one.
 async fn error_of(response: Response) -> ApiError {
     let status = response.status();
-    let (code, message) = match response.json::<ErrorBody>().await {
-        Ok(body) => (body.error.code, body.error.message),
+    let (code, message, field) = match response.json::<ErrorBody>().await {
+        Ok(body) => (body.error.code, body.error.message, body.error.field),
         Err(_) => (
             format!("http_{status}"),
             format!(
                 "The server answered {status} {}.",
                 response.status_text().trim()
             ),
+            None,
         ),
     };
     if status == 401 {
@@ -99,7 +104,17 @@ async fn error_of(response: Response) -> ApiError {
             status,
             code,
             message,
+            field,
         }
+    }
+}
+
+/// Checks an answer without a body (204).
+async fn done(response: Response) -> Result<(), ApiError> {
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_of(response).await)
     }
 }
 
@@ -111,6 +126,7 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
         status: response.status(),
         code: "bad_response".to_owned(),
         message: format!("The server sent an answer this page cannot read ({e})."),
+        field: None,
     })
 }
 
@@ -123,12 +139,7 @@ pub async fn login(email: String, password: String) -> Result<Me, ApiError> {
 
 /// `POST /api/logout`: ends the session.
 pub async fn logout() -> Result<(), ApiError> {
-    let response = Request::post("/api/logout").send().await?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(error_of(response).await)
-    }
+    done(Request::post("/api/logout").send().await?).await
 }
 
 /// `GET /api/me`: who is signed in; [`ApiError::Unauthorized`] when nobody is.
@@ -164,4 +175,35 @@ pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
 /// `GET /api/tickets/{id}`: a ticket and its timeline, oldest first.
 pub async fn ticket(id: Uuid) -> Result<TicketDetail, ApiError> {
     read(Request::get(&format!("/api/tickets/{id}")).send().await?).await
+}
+
+/// `GET /api/sla`: the service levels as the server has them.
+pub async fn sla() -> Result<SlaConfig, ApiError> {
+    read(Request::get("/api/sla").send().await?).await
+}
+
+/// `PUT /api/sla`: replaces the service levels (leaders and admins); answers the saved
+/// configuration with the calendars' time zone offsets filled in.
+pub async fn save_sla(config: &SlaConfig) -> Result<SlaConfig, ApiError> {
+    read(Request::put("/api/sla").json(config)?.send().await?).await
+}
+
+/// `GET /api/inbox`: the newest notifications and how many are unread.
+pub async fn inbox() -> Result<Inbox, ApiError> {
+    read(Request::get("/api/inbox").send().await?).await
+}
+
+/// `POST /api/inbox/{id}/read`: marks one notification read.
+pub async fn inbox_read(id: i64) -> Result<(), ApiError> {
+    done(
+        Request::post(&format!("/api/inbox/{id}/read"))
+            .send()
+            .await?,
+    )
+    .await
+}
+
+/// `POST /api/inbox/read_all`: marks every notification read.
+pub async fn inbox_read_all() -> Result<(), ApiError> {
+    done(Request::post("/api/inbox/read_all").send().await?).await
 }

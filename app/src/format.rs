@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Datelike, Local, NaiveDate, Timelike, Utc};
 use deskline_shared::FieldValue;
+use deskline_shared::sla::{Indicator, SlaState, Target};
 
 /// A compact age such as "5m", "3h" or "2d"; "now" under a minute.
 pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -12,6 +13,72 @@ pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
         60..1440 => format!("{}h", minutes / 60),
         _ => format!("{}d", minutes / 1440),
     }
+}
+
+/// "3m ago", "2h ago"; "just now" under a minute.
+pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    match age(since, now).as_str() {
+        "now" => "just now".to_owned(),
+        short => format!("{short} ago"),
+    }
+}
+
+/// A countdown such as "45m", "2h 14m" or "3d 4h"; negative ("-15m") once the time is up.
+/// Partial minutes count as whole ones, so "0m" only shows at the very second.
+pub fn duration(secs: i64) -> String {
+    let sign = if secs < 0 { "-" } else { "" };
+    let minutes = secs.unsigned_abs().div_ceil(60);
+    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours, minutes) {
+        (0, 0, m) => format!("{sign}{m}m"),
+        (0, h, 0) => format!("{sign}{h}h"),
+        (0, h, m) => format!("{sign}{h}h {m}m"),
+        (d, 0, _) => format!("{sign}{d}d"),
+        (d, h, _) => format!("{sign}{d}d {h}h"),
+    }
+}
+
+/// What an SLA badge says: the time to the next deadline, or what is left while paused.
+pub fn sla_badge(indicator: &Indicator) -> String {
+    let left = duration(indicator.remaining_secs);
+    if indicator.state == SlaState::Paused {
+        format!("Paused · {left} left")
+    } else {
+        left
+    }
+}
+
+/// A target as leaders set it: "2h business", "45m around the clock", "27h business".
+pub fn target(target: Target) -> String {
+    let (h, m) = (target.minutes / 60, target.minutes % 60);
+    let amount = match (h, m) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
+    };
+    let clock = if target.business {
+        "business"
+    } else {
+        "around the clock"
+    };
+    format!("{amount} {clock}")
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// A deadline in the browser's time zone: "Tue 10:00" within the coming or past six days,
+/// "Mar 2, 10:00" further out.
+pub fn deadline(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if (at - now).num_days().abs() >= 6 {
+        return when(at);
+    }
+    let local = at.with_timezone(&Local);
+    format!(
+        "{} {:02}:{:02}",
+        WEEKDAYS[local.weekday().num_days_from_monday() as usize],
+        local.hour(),
+        local.minute()
+    )
 }
 
 const MONTHS: [&str; 12] = [
@@ -44,7 +111,8 @@ pub fn exact(at: DateTime<Utc>) -> String {
     )
 }
 
-fn date(date: NaiveDate) -> String {
+/// A date as `YYYY-MM-DD` (also the value of an `<input type="date">`).
+pub fn date(date: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
 }
 
@@ -67,4 +135,58 @@ pub fn initial(name: &str) -> String {
     name.chars()
         .find(|c| c.is_alphanumeric())
         .map_or_else(|| "?".to_owned(), |c| c.to_uppercase().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_count_partial_minutes_and_go_negative() {
+        let cases = [
+            (0, "0m"),
+            (1, "1m"),
+            (45 * 60, "45m"),
+            (2 * 3600 + 14 * 60, "2h 14m"),
+            (2 * 3600 + 13 * 60 + 1, "2h 14m"),
+            (3 * 3600, "3h"),
+            (3 * 86_400 + 4 * 3600 + 59, "3d 4h"),
+            (2 * 86_400, "2d"),
+            (-15 * 60, "-15m"),
+            (-30, "-1m"),
+            (-(26 * 3600), "-1d 2h"),
+        ];
+        for (secs, text) in cases {
+            assert_eq!(duration(secs), text, "{secs} s");
+        }
+    }
+
+    #[test]
+    fn badges_and_targets_read_as_sentences() {
+        let paused = Indicator {
+            state: SlaState::Paused,
+            deadline: None,
+            remaining_secs: 80 * 60,
+            overdue: false,
+        };
+        assert_eq!(sla_badge(&paused), "Paused · 1h 20m left");
+        let breached = Indicator {
+            state: SlaState::Breached,
+            remaining_secs: -15 * 60,
+            ..paused
+        };
+        assert_eq!(sla_badge(&breached), "-15m");
+        let t = |minutes, business| target(Target { minutes, business });
+        assert_eq!(t(120, true), "2h business");
+        assert_eq!(t(60, false), "1h around the clock");
+        assert_eq!(t(90, true), "1h 30m business");
+        assert_eq!(t(45, false), "45m around the clock");
+    }
+
+    #[test]
+    fn ages_say_ago() {
+        let now = DateTime::from_timestamp(1_000_000, 0).unwrap_or_default();
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(ago(now - chrono::TimeDelta::minutes(3), now), "3m ago");
+    }
 }

@@ -5,14 +5,17 @@
 //! they are queued as mutations and replayed on top (see [`projection`]), so dropping a rejected
 //! mutation is all it takes to roll the view back.
 
+mod inbox;
 mod outbox;
 mod projection;
+mod sort;
 mod sync;
 
 use crate::contexts::Session;
-use chrono::{DateTime, Utc};
-use deskline_shared::api::{Me, PushMutation};
+use chrono::{DateTime, TimeDelta, Utc};
+use deskline_shared::api::{Inbox, Me, PushMutation};
 use deskline_shared::queue::{Counts, can_see};
+use deskline_shared::sla::{Indicator, SlaConfig, SlaEngine, SlaFilter};
 use deskline_shared::{Actor, Context, Event, Mutation, Rejection, Ticket, Workspace, apply};
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
@@ -22,6 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
 pub use projection::Projection;
+pub use sort::Sort;
 
 /// A mutation the server has not confirmed yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,9 +112,13 @@ pub struct Store {
     wake: StoredValue<Option<UnboundedSender<()>>>,
     alive: StoredValue<Arc<AtomicBool>>,
     next_notice: StoredValue<u64>,
+    /// Server clock minus browser clock, in milliseconds, as of the last pull.
+    skew_ms: StoredValue<i64>,
+    /// Numbers inbox reads, so only the latest answer is shown.
+    inbox_seq: StoredValue<u64>,
     /// Confirmed state with pending mutations replayed on top.
     pub projection: Memo<Projection>,
-    /// The list under the current filter, most recently updated first.
+    /// The list under the current filter, SLA filter and sort.
     pub rows: Memo<Vec<Row>>,
     /// Sidebar counts.
     pub counts: Memo<SidebarCounts>,
@@ -126,8 +134,20 @@ pub struct Store {
     pub offline: RwSignal<bool>,
     /// The first full pull has finished.
     pub loaded: RwSignal<bool>,
-    /// The clock the ages in the list are computed from; ticks every 30 s.
+    /// The app's one clock: browser time corrected by the server's (see [`Store::clock_now`]).
+    /// Ticks every second; ages and SLA countdowns are computed from it.
     pub now: RwSignal<DateTime<Utc>>,
+    /// The SLA engine of the workspace's service levels, compiled once per configuration and
+    /// replaced when a leader saves new ones.
+    pub sla: RwSignal<Arc<SlaEngine>>,
+    /// The list order, remembered across reloads.
+    pub sort: RwSignal<Sort>,
+    /// The SLA chip in use (`None`: all tickets).
+    pub sla_filter: RwSignal<Option<SlaFilter>>,
+    /// The signed-in user's notifications.
+    pub inbox: RwSignal<Inbox>,
+    /// The service-level settings are shown instead of the queues.
+    pub settings_open: RwSignal<bool>,
 }
 
 impl Store {
@@ -155,6 +175,8 @@ impl Store {
             .collect();
 
         let me_id = me.id;
+        let sla = RwSignal::new(Arc::new(SlaEngine::new(&workspace.sla, Utc::now())));
+        let now = RwSignal::new(Utc::now());
         let me = StoredValue::new(me);
         let actor = StoredValue::new(actor);
         let workspace = StoredValue::new(workspace);
@@ -171,27 +193,57 @@ impl Store {
             })
         });
         let filter = RwSignal::new(Filter::AllOpen);
+        let sort = RwSignal::new(sort::load());
+        let sla_filter = RwSignal::new(None::<SlaFilter>);
         let rows = Memo::new(move |_| {
             let filter = filter.get();
-            projection.with(|p| {
-                workspace.with_value(|ws| {
-                    actor.with_value(|actor| {
-                        let mut rows: Vec<Row> = p
-                            .tickets
-                            .values()
-                            .filter(|t| can_see(actor, t, ws) && filter.matches(t, me_id, ws))
-                            .map(|t| Row {
-                                ticket: t.clone(),
-                                saving: p.saving.contains(&t.id),
-                            })
-                            .collect();
-                        rows.sort_by(|a, b| {
-                            b.ticket
-                                .updated_at
-                                .cmp(&a.ticket.updated_at)
-                                .then(b.ticket.id.cmp(&a.ticket.id))
-                        });
-                        rows
+            let sort = sort.get();
+            let sla_filter = sla_filter.get();
+            // Only an SLA filter or order moves with the clock; otherwise the list stays put
+            // between changes instead of being rebuilt every second.
+            let by_sla = sla_filter.is_some() || sort == Sort::SlaDeadline;
+            let now = if by_sla {
+                now.get()
+            } else {
+                now.get_untracked()
+            };
+            sla.with(|engine| {
+                projection.with(|p| {
+                    workspace.with_value(|ws| {
+                        actor.with_value(|actor| {
+                            let queue: Vec<&Ticket> = p
+                                .tickets
+                                .values()
+                                .filter(|t| can_see(actor, t, ws) && filter.matches(t, me_id, ws))
+                                .collect();
+                            let mut indicators = Vec::new();
+                            if by_sla {
+                                engine.indicators(queue.iter().copied(), now, &mut indicators);
+                            }
+                            let mut rows: Vec<((u8, i64), Row)> = queue
+                                .into_iter()
+                                .enumerate()
+                                .filter_map(|(k, t)| {
+                                    let key = match indicators.get(k) {
+                                        Some(indicator) => {
+                                            let indicator = indicator.as_ref();
+                                            if sla_filter.is_some_and(|f| !f.matches(indicator)) {
+                                                return None;
+                                            }
+                                            Indicator::sort_key(indicator)
+                                        }
+                                        None => (0, 0),
+                                    };
+                                    let row = Row {
+                                        ticket: t.clone(),
+                                        saving: p.saving.contains(&t.id),
+                                    };
+                                    Some((key, row))
+                                })
+                                .collect();
+                            rows.sort_by(|a, b| sort.compare(a, b));
+                            rows.into_iter().map(|(_, row)| row).collect()
+                        })
                     })
                 })
             })
@@ -232,6 +284,8 @@ impl Store {
             wake: StoredValue::new(None),
             alive: StoredValue::new(Arc::new(AtomicBool::new(true))),
             next_notice: StoredValue::new(0),
+            skew_ms: StoredValue::new(0),
+            inbox_seq: StoredValue::new(0),
             projection,
             rows,
             counts,
@@ -241,7 +295,15 @@ impl Store {
             notices: RwSignal::new(Vec::new()),
             offline: RwSignal::new(false),
             loaded: RwSignal::new(false),
-            now: RwSignal::new(Utc::now()),
+            now,
+            sla,
+            sort,
+            sla_filter,
+            inbox: RwSignal::new(Inbox {
+                entries: Vec::new(),
+                unread: 0,
+            }),
+            settings_open: RwSignal::new(false),
         };
         sync::start(store);
         store
@@ -263,11 +325,43 @@ impl Store {
         self.workspace.with_value(f)
     }
 
+    /// Browser time corrected by the skew measured at the last pull: the server's "now", which
+    /// SLA deadlines are counted against (a test server's clock may be far from the browser's).
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        Utc::now() + TimeDelta::milliseconds(self.skew_ms.get_value())
+    }
+
+    /// Records the server's time, as read at `received` by the browser's clock.
+    fn set_server_time(&self, server: DateTime<Utc>, received: DateTime<Utc>) {
+        self.skew_ms
+            .set_value((server - received).num_milliseconds());
+        self.tick();
+    }
+
+    /// Moves the shared clock on.
+    fn tick(&self) {
+        self.now.set(self.clock_now());
+    }
+
+    /// Installs new service levels (saved by a leader, or read fresh from the server): the
+    /// workspace keeps them and the SLA engine is compiled again.
+    pub fn set_sla(&self, config: SlaConfig) {
+        let engine = SlaEngine::new(&config, self.clock_now());
+        self.workspace.update_value(|ws| ws.sla = config);
+        self.sla.set(Arc::new(engine));
+    }
+
+    /// Chooses the list order and remembers it.
+    pub fn set_sort(&self, order: Sort) {
+        sort::save(order);
+        self.sort.set(order);
+    }
+
     /// Decides `mutation` locally and, unless it is refused, queues it for the server.
     ///
     /// Returns whether it was queued; a refusal is shown as a notice.
     pub fn submit(&self, mutation: Mutation) -> bool {
-        let now = Utc::now();
+        let now = self.clock_now();
         let verdict = self
             .projection
             .with_untracked(|p| self.decide(p, &mutation, now));
@@ -298,7 +392,7 @@ impl Store {
     /// control can follow it (e.g. Start is disabled when it would change nothing).
     pub fn preview(&self, mutation: &Mutation) -> Result<Vec<Event>, Rejection> {
         self.projection
-            .with(|p| self.decide(p, mutation, Utc::now()))
+            .with(|p| self.decide(p, mutation, self.clock_now()))
     }
 
     /// Runs the shared rules on the projected ticket.

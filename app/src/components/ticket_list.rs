@@ -1,11 +1,12 @@
 //! The ticket list of the current sidebar filter.
 
+use crate::components::list_tools::ListTools;
 use crate::components::ticket_row::TicketRow;
 use crate::contexts::use_store;
 use leptos::prelude::*;
 
-/// Rows sorted by last update. Each row is keyed by (id, version, saving) so a changed ticket is
-/// redrawn and an unchanged one is left alone.
+/// Rows in the chosen order, under the SLA chip in use. Each row is keyed by (id, version,
+/// saving) so a changed ticket is redrawn and an unchanged one is left alone.
 #[component]
 pub fn TicketList(
     /// Opens the new-ticket form.
@@ -35,6 +36,7 @@ pub fn TicketList(
                     "New ticket"
                 </button>
             </header>
+            <ListTools />
             <div class="list" role="table" data-testid="ticket-list">
                 <div class="row list-columns" role="row">
                     <span class="c-ref" role="columnheader">"Reference"</span>
@@ -43,6 +45,7 @@ pub fn TicketList(
                     <span class="c-status" role="columnheader">"Status"</span>
                     <span class="c-prio" role="columnheader">"Priority"</span>
                     <span class="c-assignee" role="columnheader">"Assignee"</span>
+                    <span class="c-sla" role="columnheader">"SLA"</span>
                     <span class="c-age" role="columnheader">"Age"</span>
                 </div>
                 <For

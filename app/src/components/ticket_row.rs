@@ -1,12 +1,13 @@
 //! One row of the ticket list.
 
+use crate::components::sla_badge::SlaBadge;
 use crate::components::status_pill::StatusPill;
 use crate::contexts::use_store;
 use crate::format;
 use crate::store::Row;
 use leptos::prelude::*;
 
-/// Reference, title, requester, status, priority, assignee and age; opens the ticket on click.
+/// Reference, title, requester, status, priority, assignee, SLA and age; opens the ticket on click.
 #[component]
 pub fn TicketRow(
     /// The ticket as projected, and whether it has unsaved changes.
@@ -21,6 +22,17 @@ pub fn TicketRow(
         .as_ref()
         .map_or_else(String::new, |r| r.name.clone());
     let created = ticket.created_at;
+    let reference = ticket.reference.clone();
+    let display_reference = ticket.display_reference().to_owned();
+    let title = ticket.title.clone();
+    let title_tip = title.clone();
+    let status = ticket.status.clone();
+    let priority = ticket.priority;
+    // The row owns the ticket from here on: the countdown needs it every second.
+    let indicator = Memo::new(move |_| {
+        let now = store.now.get();
+        store.sla.with(|engine| engine.indicator(&ticket, now))
+    });
     let open = move || store.open(Some(id));
     view! {
         <div
@@ -29,7 +41,7 @@ pub fn TicketRow(
             tabindex="0"
             data-testid="ticket-row"
             data-id=id.to_string()
-            data-reference=ticket.reference.clone().unwrap_or_default()
+            data-reference=reference.clone().unwrap_or_default()
             class:selected=move || store.selected.get() == Some(id)
             class:saving=saving
             on:click=move |_| open()
@@ -39,22 +51,23 @@ pub fn TicketRow(
                 }
             }
         >
-            <span class="c-ref" class:pending-ref=ticket.reference.is_none()>
-                {ticket.display_reference().to_owned()}
+            <span class="c-ref" class:pending-ref=reference.is_none()>
+                {display_reference}
                 {saving.then(|| view! { <span class="saving-marker">"saving…"</span> })}
             </span>
-            <span class="c-title" title=ticket.title.clone()>
-                {ticket.title.clone()}
+            <span class="c-title" title=title_tip>
+                {title}
             </span>
             <span class="c-req">{requester}</span>
             <span class="c-status">
-                <StatusPill status=ticket.status.clone() />
+                <StatusPill status />
             </span>
-            <span class=format!("c-prio prio prio-{}", ticket.priority.name())>
-                {ticket.priority.label()}
-            </span>
+            <span class=format!("c-prio prio prio-{}", priority.name())>{priority.label()}</span>
             <span class="c-assignee" class:unassigned=assignee.is_none()>
                 {assignee.clone().unwrap_or_else(|| "Unassigned".to_owned())}
+            </span>
+            <span class="c-sla">
+                <SlaBadge indicator />
             </span>
             <span class="c-age" title=format::exact(created)>
                 {move || format::age(created, store.now.get())}

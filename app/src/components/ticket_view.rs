@@ -3,6 +3,8 @@
 use crate::components::composer::Composer;
 use crate::components::icon::BackIcon;
 use crate::components::properties::Properties;
+use crate::components::sla_badge::SlaBadge;
+use crate::components::sla_banner::SlaBanner;
 use crate::components::tag_editor::TagEditor;
 use crate::components::timeline::Timeline;
 use crate::contexts::use_store;
@@ -21,6 +23,14 @@ pub fn TicketView(
     let ticket = Memo::new(move |_| store.projection.with(|p| p.tickets.get(&id).cloned()));
     let exists = Memo::new(move |_| ticket.with(Option::is_some));
     let saving = Memo::new(move |_| store.projection.with(|p| p.saving.contains(&id)));
+    let report = Memo::new(move |_| {
+        let now = store.now.get();
+        ticket.with(|t| {
+            let t = t.as_ref()?;
+            store.sla.with(|engine| engine.report(t, now))
+        })
+    });
+    let indicator = Memo::new(move |_| report.with(|r| r.as_ref().and_then(|r| r.indicator)));
     let read = move |f: fn(&deskline_shared::Ticket) -> String| {
         move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default())
     };
@@ -94,6 +104,7 @@ pub fn TicketView(
                         <Show when=move || saving.get()>
                             <span class="saving-marker">"saving…"</span>
                         </Show>
+                        <SlaBadge indicator />
                     </div>
                     <h2 class="tv-title" data-testid="ticket-title">
                         {read(|t| t.title.clone())}
@@ -101,6 +112,7 @@ pub fn TicketView(
                     <p class="tv-meta">{meta}</p>
                 </header>
                 <div class="tv-scroll" node_ref=scroller>
+                    <SlaBanner report />
                     <Properties id ticket />
                     <TagEditor id ticket />
                     <Show when=move || ticket.with(|t| t.as_ref().is_some_and(|t| !t.description.trim().is_empty()))>

@@ -5,6 +5,7 @@ use crate::components::header::Header;
 use crate::components::new_ticket::NewTicket;
 use crate::components::notices::Notices;
 use crate::components::sidebar::Sidebar;
+use crate::components::sla_settings::SlaSettings;
 use crate::components::ticket_list::TicketList;
 use crate::components::ticket_view::TicketView;
 use crate::contexts::{Session, provide_store, use_session};
@@ -80,7 +81,8 @@ pub fn WorkspacePage(me: Me) -> impl IntoView {
 }
 
 /// The workspace layout. Below 1100 px the open ticket replaces the list (with a back button);
-/// below 800 px the sidebar folds into a scrolling strip under the header.
+/// below 800 px the sidebar folds into a scrolling strip under the header. The service-level
+/// settings take the place of sidebar, list and ticket while they are open.
 #[component]
 fn Shell() -> impl IntoView {
     let store = crate::contexts::use_store();
@@ -90,25 +92,33 @@ fn Shell() -> impl IntoView {
         <div class="app" class:has-ticket=has_ticket>
             <Header />
             <Notices />
-            <div class="body">
-                <Sidebar />
-                <main class="main">
-                    <TicketList on_new=move |()| composing.set(true) />
-                    <section class="ticket-pane" aria-label="Ticket">
-                        {move || match store.selected.get() {
-                            Some(id) => view! { <TicketView id /> }.into_any(),
-                            None => {
-                                view! {
-                                    <div class="pane-empty">
-                                        <p>"Select a ticket to read and answer it."</p>
-                                    </div>
-                                }
-                                    .into_any()
-                            }
-                        }}
-                    </section>
-                </main>
-            </div>
+            {move || {
+                if store.settings_open.get() {
+                    return view! { <SlaSettings /> }.into_any();
+                }
+                view! {
+                    <div class="body">
+                        <Sidebar />
+                        <main class="main">
+                            <TicketList on_new=move |()| composing.set(true) />
+                            <section class="ticket-pane" aria-label="Ticket">
+                                {move || match store.selected.get() {
+                                    Some(id) => view! { <TicketView id /> }.into_any(),
+                                    None => {
+                                        view! {
+                                            <div class="pane-empty">
+                                                <p>"Select a ticket to read and answer it."</p>
+                                            </div>
+                                        }
+                                            .into_any()
+                                    }
+                                }}
+                            </section>
+                        </main>
+                    </div>
+                }
+                    .into_any()
+            }}
             <Show when=move || composing.get()>
                 <NewTicket on_close=move |()| composing.set(false) />
             </Show>

@@ -17,11 +17,11 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-fn get(key: &str) -> Option<String> {
+pub(super) fn get(key: &str) -> Option<String> {
     storage()?.get_item(key).ok().flatten()
 }
 
-fn set(key: &str, value: &str) {
+pub(super) fn set(key: &str, value: &str) {
     if let Some(storage) = storage() {
         // A full or disabled storage only costs durability across reloads.
         let _ = storage.set_item(key, value);

@@ -1,4 +1,4 @@
-//! The push/pull loop, ticket details and the clock.
+//! The push/pull loop, ticket details, the clock and the inbox refresh.
 //!
 //! One task owns the network conversation so pushes and pulls never overlap: bootstrap with pulls
 //! from cookie 0, then push whatever is queued, pull after every push answer, and otherwise pull
@@ -71,13 +71,14 @@ pub(super) fn start(store: Store) {
     });
 }
 
+/// The one timer of the app: every countdown and age on screen reads `store.now`.
 async fn clock(store: Store, alive: Arc<AtomicBool>) {
     loop {
-        TimeoutFuture::new(30_000).await;
+        TimeoutFuture::new(1_000).await;
         if !is_alive(&alive) {
             return;
         }
-        store.now.set(Utc::now());
+        store.tick();
     }
 }
 
@@ -164,6 +165,7 @@ async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBoo
             }
             backoff.reset();
             need_pull = false;
+            store.refresh_inbox();
         }
         if pushed {
             // More may have been queued meanwhile.
@@ -317,12 +319,18 @@ fn merge(confirmed: &mut HashMap<Uuid, Ticket>, tickets: Vec<Ticket>, removed: &
 async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), Halt> {
     loop {
         let client_id = store.ids.with_value(|ids| ids.client_id);
+        let sent = Utc::now();
         let page = api::pull(*cookie, client_id, PAGE).await;
         if !is_alive(alive) {
             return Err(Halt::Stop);
         }
         let page = match page {
-            Ok(page) => page,
+            Ok(page) => {
+                // The server read its clock about halfway through the round trip.
+                let received = Utc::now();
+                store.set_server_time(page.server_time, sent + (received - sent) / 2);
+                page
+            }
             Err(error) if error.code() == Some("sync_reset") => {
                 // The server no longer knows our cookie (its data was reset): start over.
                 store.confirmed.set(HashMap::new());
