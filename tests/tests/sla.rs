@@ -208,3 +208,116 @@ fn e2e_dir() -> std::path::PathBuf {
     let _ = std::fs::create_dir_all(&dir);
     dir
 }
+
+async fn type_into(browser: &Browser, css: &str, text: &str) -> Result<()> {
+    let input = browser.wait_for(css).await?;
+    input.clear().await?;
+    input.send_keys(text).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_leader_edits_service_levels_and_mistakes_are_named() -> Result<()> {
+    let server = Server::start(10)?;
+    let browser = Browser::start(1280, 900).await?;
+    browser.client.goto(&server.base).await?;
+    LoginPage(&browser).sign_in("lea@deskline.test").await?;
+    browser
+        .wait_for("[data-testid='settings-link']")
+        .await?
+        .click()
+        .await?;
+    browser.wait_for("[data-testid='sla-settings']").await?;
+
+    // An inverted working period is refused with a sentence naming it, and nothing is saved.
+    type_into(
+        &browser,
+        "[data-testid='sla-calendar'] [data-testid='calendar-period-end']",
+        "08:00",
+    )
+    .await?;
+    browser
+        .wait_for("[data-testid='sla-save']")
+        .await?
+        .click()
+        .await?;
+    let error = browser
+        .wait_for("[data-testid='sla-error']")
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        error.contains("ends at 08:00 but starts at 09:00"),
+        "the error names the period: {error:?}"
+    );
+    let (_, saved) = api(&browser, "GET", "/api/sla", Value::Null).await?;
+    ensure!(
+        saved["calendars"][0]["hours"][0]["end"] == "18:00",
+        "nothing was saved: {saved}"
+    );
+    browser
+        .client
+        .screenshot()
+        .await
+        .map(|png| std::fs::write(e2e_dir().join("sla-settings-error.png"), png))??;
+
+    // A threshold outside 1–99 % is refused too.
+    browser
+        .wait_for("[data-testid='sla-reset']")
+        .await?
+        .click()
+        .await?;
+    type_into(&browser, "[data-testid='policy-warning']", "100").await?;
+    browser
+        .wait_for("[data-testid='sla-save']")
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until("the warning error shows", || async {
+            let text = browser
+                .wait_for("[data-testid='sla-error']")
+                .await?
+                .text()
+                .await?;
+            Ok(text.contains("between 1 and 99"))
+        })
+        .await?;
+
+    // A good change is saved and is what the server serves from then on.
+    type_into(&browser, "[data-testid='policy-warning']", "80").await?;
+    browser
+        .wait_for("[data-testid='sla-save']")
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until("the settings say saved", || async {
+            let status = browser
+                .wait_for("[data-testid='sla-status']")
+                .await?
+                .text()
+                .await?;
+            Ok(status.contains("Saved"))
+        })
+        .await?;
+    let (_, saved) = api(&browser, "GET", "/api/sla", Value::Null).await?;
+    ensure!(saved["policies"][0]["warning_percent"] == 80, "{saved}");
+
+    // Agents have no settings link.
+    browser
+        .wait_for("[data-testid='btn-logout']")
+        .await?
+        .click()
+        .await?;
+    LoginPage(&browser).sign_in("ana@deskline.test").await?;
+    ensure!(
+        browser
+            .client
+            .find(Locator::Css("[data-testid='settings-link']"))
+            .await
+            .is_err(),
+        "an agent sees the settings link"
+    );
+    browser.close().await
+}
