@@ -24,10 +24,13 @@ pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// A countdown such as "45m", "2h 14m" or "3d 4h"; negative ("-15m") once the time is up.
-/// Partial minutes count as whole ones, so "0m" only shows at the very second.
+/// Rounded up to the minute: a started minute still counts as left, and one past the deadline
+/// counts once it is complete ("0m" during the first minute after it).
 pub fn duration(secs: i64) -> String {
-    let sign = if secs < 0 { "-" } else { "" };
-    let minutes = secs.unsigned_abs().div_ceil(60);
+    // Ceiling division in whole minutes (toward +∞ for both signs).
+    let minutes = -secs.saturating_neg().div_euclid(60);
+    let sign = if minutes < 0 { "-" } else { "" };
+    let minutes = minutes.unsigned_abs();
     let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     match (days, hours, minutes) {
         (0, 0, m) => format!("{sign}{m}m"),
@@ -153,7 +156,8 @@ mod tests {
             (3 * 86_400 + 4 * 3600 + 59, "3d 4h"),
             (2 * 86_400, "2d"),
             (-15 * 60, "-15m"),
-            (-30, "-1m"),
+            (-30, "0m"),
+            (-125, "-2m"),
             (-(26 * 3600), "-1d 2h"),
         ];
         for (secs, text) in cases {

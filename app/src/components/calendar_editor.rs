@@ -31,7 +31,7 @@ fn time_input(
     j: usize,
     p: &WorkingPeriod,
     end: bool,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let (value, label, testid) = if end {
         (p.end, "until", "calendar-period-end")
     } else {
@@ -45,7 +45,7 @@ fn time_input(
             placeholder=if end { "17:00" } else { "09:00" }
             aria-label=format!("{} {label}", p.day.label())
             data-testid=testid
-            value=value.to_string()
+            prop:value=value.to_string()
             on:input=move |ev| {
                 let time = DayTime::parse(event_target_value(&ev).trim());
                 parsed(&ev, time.is_some(), TIME_HINT);
@@ -71,7 +71,7 @@ fn day_row(
     i: usize,
     calendar: &Calendar,
     day: Weekday,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let periods: Vec<_> = calendar
         .hours
         .iter()
@@ -144,7 +144,12 @@ fn day_row(
 }
 
 /// One holiday: date, every year or once, name.
-fn holiday_row(draft: RwSignal<SlaConfig>, i: usize, k: usize, h: &Holiday) -> impl IntoView {
+fn holiday_row(
+    draft: RwSignal<SlaConfig>,
+    i: usize,
+    k: usize,
+    h: &Holiday,
+) -> impl IntoView + use<> {
     let edit_holiday = move |f: &dyn Fn(&mut Holiday)| {
         edit(draft, i, |c| {
             if let Some(h) = c.holidays.get_mut(k) {
@@ -158,7 +163,7 @@ fn holiday_row(draft: RwSignal<SlaConfig>, i: usize, k: usize, h: &Holiday) -> i
                 type="date"
                 aria-label="Date"
                 data-testid="holiday-date"
-                value=format::date(h.date)
+                prop:value=format::date(h.date)
                 on:input=move |ev| {
                     let date = event_target_value(&ev).trim().parse::<NaiveDate>().ok();
                     parsed(&ev, date.is_some(), "A date.");
@@ -171,7 +176,7 @@ fn holiday_row(draft: RwSignal<SlaConfig>, i: usize, k: usize, h: &Holiday) -> i
                 <input
                     type="checkbox"
                     data-testid="holiday-yearly"
-                    checked=h.yearly
+                    prop:checked=h.yearly
                     on:change=move |ev| {
                         let yearly = event_target_checked(&ev);
                         edit_holiday(&|h| h.yearly = yearly);
@@ -184,7 +189,7 @@ fn holiday_row(draft: RwSignal<SlaConfig>, i: usize, k: usize, h: &Holiday) -> i
                 aria-label="Holiday name"
                 placeholder="Name, e.g. New Year"
                 data-testid="holiday-name"
-                value=h.name.clone()
+                prop:value=h.name.clone()
                 on:input=move |ev| {
                     let name = event_target_value(&ev);
                     edit_holiday(&|h| h.name.clone_from(&name));
@@ -251,7 +256,7 @@ pub fn CalendarEditor(
                     placeholder="Calendar name"
                     data-testid="calendar-name"
                     data-field=at(".name")
-                    value=calendar.name.clone()
+                    prop:value=calendar.name.clone()
                     on:input=move |ev| {
                         let name = event_target_value(&ev);
                         edit(draft, i, |c| c.name = name);
@@ -284,7 +289,7 @@ pub fn CalendarEditor(
                     spellcheck="false"
                     data-testid="calendar-time-zone"
                     data-field=at(".time_zone")
-                    value=calendar.time_zone.clone()
+                    prop:value=calendar.time_zone.clone()
                     on:input=move |ev| {
                         let zone = event_target_value(&ev);
                         edit(draft, i, |c| c.time_zone = zone);

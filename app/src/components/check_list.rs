@@ -23,7 +23,7 @@ pub fn CheckList(
                 <label class="check">
                     <input
                         type="checkbox"
-                        checked=checked
+                        prop:checked=checked
                         on:change=move |ev| toggle.run((i, event_target_checked(&ev)))
                     />
                     <span>{label}</span>

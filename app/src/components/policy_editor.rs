@@ -1,8 +1,9 @@
 //! One policy in the service-level settings: name, conditions, calendar, targets and pauses.
 //!
-//! Inputs start from the draft and write every edit back into it; the page draws the cards
-//! afresh whenever the draft's shape changes (a policy added, moved or removed, a target turned
-//! on or off), so positions and field paths such as `policies[1].warning_percent` stay right.
+//! Inputs show the draft (as properties, so a redraw overwrites typed text) and write every edit
+//! back into it; the page redraws the cards from the draft whenever its shape changes (a policy
+//! added, moved or removed, a target turned on or off), so positions and field paths such as
+//! `policies[1].warning_percent` stay right.
 
 use crate::components::check_list::CheckList;
 use crate::components::icon::{ChevronIcon, CloseIcon};
@@ -115,7 +116,7 @@ fn target_row(
             <label class="check sla-target-name">
                 <input
                     type="checkbox"
-                    checked=!off
+                    prop:checked=!off
                     on:change=move |ev| {
                         let on = event_target_checked(&ev);
                         let business = draft
@@ -130,7 +131,7 @@ fn target_row(
                 min="1"
                 inputmode="numeric"
                 class="num"
-                value=amount
+                prop:value=amount
                 disabled=off
                 aria-label=format!("{} target", metric.label())
                 data-testid=format!("policy-{}", metric.name())
@@ -166,10 +167,10 @@ fn target_row(
                         });
                     }
                 >
-                    <option value="m" selected=!in_hours>
+                    <option value="m" prop:selected=!in_hours>
                         "minutes"
                     </option>
-                    <option value="h" selected=in_hours>
+                    <option value="h" prop:selected=in_hours>
                         "hours"
                     </option>
                 </select>
@@ -188,10 +189,10 @@ fn target_row(
                         });
                     }
                 >
-                    <option value="business" selected=business>
+                    <option value="business" prop:selected=business>
                         "business hours"
                     </option>
-                    <option value="clock" selected=!business>
+                    <option value="clock" prop:selected=!business>
                         "around the clock"
                     </option>
                 </select>
@@ -289,7 +290,7 @@ pub fn PolicyEditor(
                 })
             };
             view! {
-                <option value=id.to_string() selected=policy.calendar == Some(id)>
+                <option value=id.to_string() prop:selected=policy.calendar == Some(id)>
                     {name}
                 </option>
             }
@@ -308,7 +309,7 @@ pub fn PolicyEditor(
                     placeholder="Policy name"
                     data-testid="policy-name"
                     data-field=at(".name")
-                    value=policy.name.clone()
+                    prop:value=policy.name.clone()
                     on:input=move |ev| {
                         let name = event_target_value(&ev);
                         edit(draft, i, |p| p.name = name);
@@ -411,7 +412,7 @@ pub fn PolicyEditor(
                             edit(draft, i, |p| p.calendar = calendar);
                         }
                     >
-                        <option value="" selected=policy.calendar.is_none()>
+                        <option value="" prop:selected=policy.calendar.is_none()>
                             "None (around the clock only)"
                         </option>
                         {calendar_options}
@@ -428,7 +429,7 @@ pub fn PolicyEditor(
                             class="num"
                             data-testid="policy-warning"
                             data-field=at(".warning_percent")
-                            value=policy.warning_percent.to_string()
+                            prop:value=policy.warning_percent.to_string()
                             on:input=move |ev| {
                                 let percent = event_target_value(&ev).trim().parse::<u8>().ok();
                                 parsed(&ev, percent.is_some(), "A whole number from 1 to 99.");

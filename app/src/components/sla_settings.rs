@@ -85,12 +85,17 @@ fn focus(el: &web_sys::Element) {
     }
 }
 
-/// Takes the error mark off every field.
-fn clear_marks() {
+/// Takes `attribute` off every element that has it.
+fn unmark(attribute: &str) {
     let Some(doc) = document() else { return };
-    while let Ok(Some(el)) = doc.query_selector("[data-error]") {
-        let _ = el.remove_attribute("data-error");
+    while let Ok(Some(el)) = doc.query_selector(&format!(".sla-settings [{attribute}]")) {
+        let _ = el.remove_attribute(attribute);
     }
+}
+
+/// Takes the error mark Save put on a field.
+fn clear_marks() {
+    unmark("data-error");
 }
 
 /// Marks the input a `field` path such as `policies[1].warning_percent` names (or, for a path
@@ -294,7 +299,12 @@ pub fn SlaSettings() -> impl IntoView {
     let add_calendar = move |_| draft.update(|c| c.calendars.push(new_calendar(c)));
     let form = move || {
         generation.track();
-        shape.track();
+        // Read, not just tracked: a memo nobody reads never computes, so it would never change.
+        shape.with(|_| ());
+        // A redraw reuses the elements in place and sets every value from the draft, so no mark
+        // from before may stay on an element that now shows something else.
+        clear_marks();
+        unmark("aria-invalid");
         draft.with_untracked(|c| {
             let calendar_ids: Vec<Uuid> = c.calendars.iter().map(|c| c.id).collect();
             let last = c.policies.len().saturating_sub(1);
