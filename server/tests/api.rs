@@ -717,27 +717,7 @@ async fn customers_see_only_their_own_tickets_without_internal_notes_through_eve
         mutation(1, "reply", json!({"ticket_id": mine.id, "message_id": Uuid::now_v7(), "visibility": "internal", "body": secret})),
         mutation(2, "add_tag", json!({"ticket_id": mine.id, "tag": tag})),
     ])).await;
-    let hash = deskline_server::auth::hash_password("customer-pass").unwrap();
-    server
-        .store
-        .create_account(
-            requester.id,
-            "customer@example.test",
-            &requester.name,
-            deskline_shared::Role::Customer,
-            &hash,
-        )
-        .await
-        .unwrap();
-    let customer = server.anonymous();
-    let res = server
-        .post(
-            &customer,
-            "/api/login",
-            &json!({"email": "customer@example.test", "password": "customer-pass"}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let customer = server.customer(&requester).await;
 
     let listed = all_tickets(&server, &customer).await;
     let expected: BTreeSet<Uuid> = everything

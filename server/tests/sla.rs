@@ -366,27 +366,7 @@ async fn customers_reach_neither_service_levels_nor_inboxes() {
         .find(|t| t.requester.is_some())
         .unwrap();
     let requester = ticket.requester.unwrap();
-    let hash = deskline_server::auth::hash_password("customer-pass").unwrap();
-    server
-        .store
-        .create_account(
-            requester.id,
-            "customer@example.test",
-            &requester.name,
-            deskline_shared::Role::Customer,
-            &hash,
-        )
-        .await
-        .unwrap();
-    let customer = server.anonymous();
-    let res = server
-        .post(
-            &customer,
-            "/api/login",
-            &json!({"email": "customer@example.test", "password": "customer-pass"}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let customer = server.customer(&requester).await;
     for path in ["/api/sla", "/api/inbox", "/api/admin/outbox"] {
         expect_error(server.get(&customer, path).await, StatusCode::FORBIDDEN).await;
     }

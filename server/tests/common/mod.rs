@@ -72,6 +72,31 @@ impl TestServer {
         client
     }
 
+    /// Gives `requester` a customer account and returns a client signed in with it.
+    pub async fn customer(&self, requester: &deskline_shared::Requester) -> Client {
+        let hash = deskline_server::auth::hash_password("customer-pass").unwrap();
+        self.store
+            .create_account(
+                requester.id,
+                "customer@example.test",
+                &requester.name,
+                deskline_shared::Role::Customer,
+                &hash,
+            )
+            .await
+            .unwrap();
+        let client = self.anonymous();
+        let res = self
+            .post(
+                &client,
+                "/api/login",
+                &json!({"email": "customer@example.test", "password": "customer-pass"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        client
+    }
+
     /// `GET path` with `client`'s cookies.
     pub async fn get(&self, client: &Client, path: &str) -> Response {
         client.get(self.url(path)).send().await.unwrap()
