@@ -241,7 +241,9 @@ impl Store {
                                     Some((key, row))
                                 })
                                 .collect();
-                            rows.sort_by(|a, b| sort.compare(a, b));
+                            rows.sort_by(|(ka, a), (kb, b)| {
+                                sort.compare((*ka, &a.ticket), (*kb, &b.ticket))
+                            });
                             rows.into_iter().map(|(_, row)| row).collect()
                         })
                     })

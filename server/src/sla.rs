@@ -88,13 +88,14 @@ fn evaluate(
             .find(|p| p.id == report.policy)
             .and_then(|p| p.calendar)
             .and_then(|id| engine.config().calendar(id));
+        let mut who: Option<Vec<(Uuid, String)>> = None;
         for m in &report.metrics {
             let kind = match m.state {
                 SlaState::Warning => "warning",
                 SlaState::Breached => "breached",
                 _ => continue,
             };
-            let who = recipients(ticket, ws);
+            let who = who.get_or_insert_with(|| recipients(ticket, ws));
             if who.is_empty() {
                 continue;
             }
@@ -107,7 +108,7 @@ fn evaluate(
                 kind,
                 title,
                 body,
-                recipients: who,
+                recipients: who.clone(),
             });
         }
     }

@@ -5,6 +5,7 @@ use crate::status::StatusId;
 use crate::ticket::Ticket;
 use crate::workspace::{Role, Team, Workspace};
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -143,6 +144,75 @@ impl Counts {
     }
 }
 
+/// How the ticket list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sort {
+    /// Most recently created first.
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// Most recently changed first.
+    Updated,
+    /// Most urgent first, then most recently changed.
+    Priority,
+    /// Nearest SLA deadline first (`deskline_shared::sla::Indicator::sort_key`).
+    SlaDeadline,
+}
+
+impl Sort {
+    /// Every order, as the selector offers them.
+    pub const ALL: [Sort; 5] = [
+        Sort::Newest,
+        Sort::Oldest,
+        Sort::Updated,
+        Sort::Priority,
+        Sort::SlaDeadline,
+    ];
+
+    /// A human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Newest => "Newest",
+            Sort::Oldest => "Oldest",
+            Sort::Updated => "Recently updated",
+            Sort::Priority => "Priority",
+            Sort::SlaDeadline => "Next SLA deadline",
+        }
+    }
+
+    /// The name stored and used as the `<option>` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+            Sort::Updated => "updated",
+            Sort::Priority => "priority",
+            Sort::SlaDeadline => "sla_deadline",
+        }
+    }
+
+    /// Parses a name.
+    pub fn from_name(name: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Orders two tickets, each with its SLA sort key (`sla::Indicator::sort_key`, only read by
+    /// [`Sort::SlaDeadline`]). Ties fall back to the most recent change, then the id, so the order
+    /// never flickers.
+    pub fn compare(self, (ka, a): ((u8, i64), &Ticket), (kb, b): ((u8, i64), &Ticket)) -> Ordering {
+        let first = match self {
+            Sort::Newest => b.created_at.cmp(&a.created_at),
+            Sort::Oldest => a.created_at.cmp(&b.created_at),
+            Sort::Updated => Ordering::Equal,
+            Sort::Priority => a.priority.cmp(&b.priority),
+            Sort::SlaDeadline => ka.cmp(&kb),
+        };
+        first
+            .then(b.updated_at.cmp(&a.updated_at))
+            .then(b.id.cmp(&a.id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +293,36 @@ mod tests {
         let names: Vec<_> = teams_in_view(&ana, &ws).map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["Billing"]);
         assert_eq!(teams_in_view(&carla, &ws).count(), 2);
+    }
+
+    #[test]
+    fn sorts_name_their_order_and_break_ties_by_the_latest_change() {
+        for sort in Sort::ALL {
+            assert_eq!(Sort::from_name(sort.name()), Some(sort));
+        }
+        let ws = crate::fixtures::workspace(crate::Preset::SupportModule);
+        let (old, _) = crate::fixtures::ticket(&ws, Uuid::from_u128(1));
+        let mut new = old.clone();
+        new.id = Uuid::from_u128(2);
+        new.created_at += chrono::Duration::hours(1);
+        new.updated_at += chrono::Duration::hours(1);
+        let none = (2, 0);
+        assert_eq!(
+            Sort::Newest.compare((none, &new), (none, &old)),
+            Ordering::Less
+        );
+        assert_eq!(
+            Sort::Oldest.compare((none, &new), (none, &old)),
+            Ordering::Greater
+        );
+        // Equal SLA keys: the most recently changed first.
+        assert_eq!(
+            Sort::SlaDeadline.compare((none, &new), (none, &old)),
+            Ordering::Less
+        );
+        assert_eq!(
+            Sort::SlaDeadline.compare(((0, 5), &old), ((0, 9), &new)),
+            Ordering::Less
+        );
     }
 }

@@ -63,11 +63,11 @@ async fn a_ticket_turns_amber_then_red_and_the_inbox_tells_its_agent() -> Result
     let server = Server::start_with(30, &["--test-clock"])?;
     let browser = Browser::start(1440, 900).await?;
     browser.client.goto(&server.base).await?;
-    LoginPage(&browser).sign_in("ana@deskline.test").await?;
+    let workspace = LoginPage(&browser).sign_in("ana@deskline.test").await?;
 
     // Ana logs an urgent phone call for Billing and takes it (through the API, from the page).
-    let (_, workspace) = api(&browser, "GET", "/api/workspace", Value::Null).await?;
-    let billing = workspace["teams"]
+    let (_, config) = api(&browser, "GET", "/api/workspace", Value::Null).await?;
+    let billing = config["teams"]
         .as_array()
         .and_then(|teams| teams.iter().find(|t| t["name"] == "Billing"))
         .context("no Billing team")?["id"]
@@ -125,14 +125,7 @@ async fn a_ticket_turns_amber_then_red_and_the_inbox_tells_its_agent() -> Result
         "about ten minutes left at 50 of 60: {text:?}"
     );
     // The ticket's banner lists the first response as a warning.
-    browser
-        .client
-        .find(Locator::Css(&format!(
-            "[data-testid='ticket-row'][data-id='{id}']"
-        )))
-        .await?
-        .click()
-        .await?;
+    workspace.open_ticket(&id).await?;
     browser
         .wait_for("[data-testid='sla-banner'] [data-testid='sla-metric'][data-metric='first_response'][data-state='warning']")
         .await?;
@@ -150,14 +143,7 @@ async fn a_ticket_turns_amber_then_red_and_the_inbox_tells_its_agent() -> Result
         text.contains("-2m") || text.contains("-1m"),
         "a breached badge counts below zero: {text:?}"
     );
-    browser
-        .client
-        .find(Locator::Css(&format!(
-            "[data-testid='ticket-row'][data-id='{id}']"
-        )))
-        .await?
-        .click()
-        .await?;
+    workspace.open_ticket(&id).await?;
     browser
         .wait_for("[data-testid='sla-metric'][data-metric='first_response'][data-state='breached']")
         .await?;

@@ -193,9 +193,11 @@ impl SlaConfig {
         self.calendars.iter().find(|c| c.id == id)
     }
 
-    /// The first policy that matches `ticket`.
-    pub fn policy_for(&self, ticket: &Ticket) -> Option<&Policy> {
-        self.policies.iter().find(|p| p.conditions.matches(ticket))
+    /// The position of the first policy that matches `ticket` (first match wins).
+    pub fn policy_index(&self, ticket: &Ticket) -> Option<usize> {
+        self.policies
+            .iter()
+            .position(|p| p.conditions.matches(ticket))
     }
 
     /// Checks everything but the time zone names (the server checks those against the IANA

@@ -286,10 +286,7 @@ impl SlaEngine {
     }
 
     fn policy_index(&self, ticket: &Ticket) -> Option<usize> {
-        self.config
-            .policies
-            .iter()
-            .position(|p| p.conditions.matches(ticket))
+        self.config.policy_index(ticket)
     }
 
     /// Every metric of `ticket` at `now`; `None` when no policy covers it.
