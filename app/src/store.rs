@@ -15,7 +15,7 @@ use crate::contexts::Session;
 use chrono::{DateTime, TimeDelta, Utc};
 use deskline_shared::api::{Inbox, Me, PushMutation};
 use deskline_shared::queue::{Counts, can_see};
-use deskline_shared::sla::{Indicator, SlaConfig, SlaEngine, SlaFilter};
+use deskline_shared::sla::{Indicator, Schedule, SlaConfig, SlaEngine, SlaFilter};
 use deskline_shared::{Actor, Context, Event, Mutation, Rejection, Ticket, Workspace, apply};
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
@@ -195,6 +195,18 @@ impl Store {
         let filter = RwSignal::new(Filter::AllOpen);
         let sort = RwSignal::new(sort::load());
         let sla_filter = RwSignal::new(None::<SlaFilter>);
+        // Each visible ticket's SLA schedule, recomputed when tickets or service levels change;
+        // the clock's ticks only read them.
+        let schedules = Memo::new(move |_| {
+            sla.with(|engine| {
+                projection.with(|p| {
+                    p.tickets
+                        .values()
+                        .map(|t| (t.id, engine.schedule(t)))
+                        .collect::<HashMap<Uuid, Schedule>>()
+                })
+            })
+        });
         let rows = Memo::new(move |_| {
             let filter = filter.get();
             let sort = sort.get();
@@ -218,7 +230,12 @@ impl Store {
                                 .collect();
                             let mut indicators = Vec::new();
                             if by_sla {
-                                engine.indicators(queue.iter().copied(), now, &mut indicators);
+                                schedules.with(|schedules| {
+                                    let pairs = queue.iter().map(|t| {
+                                        (schedules.get(&t.id).unwrap_or(&Schedule::UNKNOWN), *t)
+                                    });
+                                    engine.indicators(pairs, now, &mut indicators);
+                                });
                             }
                             let mut rows: Vec<((u8, i64), Row)> = queue
                                 .into_iter()

@@ -10,6 +10,7 @@ pub mod cases;
 mod clock;
 mod config;
 mod engine;
+mod schedule;
 #[cfg(feature = "tz")]
 mod tz;
 
@@ -19,6 +20,7 @@ pub use config::{
     Conditions, ConfigError, DEFAULT_WARNING_PERCENT, Policy, SlaConfig, Target, Weekday,
 };
 pub use engine::{Indicator, MetricReport, SlaEngine, SlaFilter, SlaReport};
+pub use schedule::Schedule;
 
 use serde::{Deserialize, Serialize};
 

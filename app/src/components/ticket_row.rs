@@ -28,10 +28,20 @@ pub fn TicketRow(
     let title_tip = title.clone();
     let status = ticket.status.clone();
     let priority = ticket.priority;
-    // The row owns the ticket from here on: the countdown needs it every second.
+    // The row owns the ticket from here on. Its SLA schedule is computed once (again only if the
+    // service levels change), and each tick of the clock reads the countdown from it.
+    let ticket = StoredValue::new(ticket);
+    let schedule = Memo::new(move |_| {
+        store
+            .sla
+            .with(|engine| ticket.with_value(|t| engine.schedule(t)))
+    });
     let indicator = Memo::new(move |_| {
         let now = store.now.get();
-        store.sla.with(|engine| engine.indicator(&ticket, now))
+        let schedule = schedule.get();
+        store.sla.with_untracked(|engine| {
+            ticket.with_value(|t| engine.indicator_scheduled(&schedule, t, now))
+        })
     });
     let open = move || store.open(Some(id));
     view! {

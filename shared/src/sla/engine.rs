@@ -4,6 +4,7 @@
 use super::calendar::WorkingTime;
 use super::clock::{Phase, SlaClock};
 use super::config::{Policy, SlaConfig, Target};
+use super::schedule::Schedule;
 use super::{Metric, SlaState};
 use crate::status::StatusCategory;
 use crate::ticket::Ticket;
@@ -324,34 +325,84 @@ impl SlaEngine {
         self.indicator_with(index, ticket, secs(now))
     }
 
-    /// The indicators of many tickets at `now`, in order: the same answers as [`Self::indicator`],
-    /// faster. Evaluating a ticket waits on memory more than it computes, so each small batch is
-    /// first read (policy and current phase, loads the CPU can overlap) and then evaluated from cache.
+    /// The ticket's indicator as a function of time, for lists that show it at every tick: see
+    /// [`Schedule`]. Computed once per change of the ticket (or of the configuration).
+    pub fn schedule(&self, ticket: &Ticket) -> Schedule {
+        let clock = &ticket.sla;
+        let phases = clock.phases.as_slice();
+        let Some(index) = self.policy_index(ticket) else {
+            return Schedule::none(i64::MIN);
+        };
+        // The last instant the clocks depend on; the schedule holds from then on.
+        let from = [
+            phases.last().map(|p| p.at),
+            clock.first_response_from,
+            clock.first_response_at,
+            clock.awaiting_since,
+            clock.last_answered.map(|a| a.at),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(i64::MIN, i64::max);
+        let policy = &self.config.policies[index];
+        let c = &self.compiled[index];
+        let running = c.stop_mask & bit(category_at(phases, from)) == 0;
+        let mut s = Schedule::none(from);
+        let mut left = i64::MAX;
+        for metric in Metric::ALL {
+            let Some(m) = self.metric(index, clock, phases, metric, from, true) else {
+                continue;
+            };
+            s.active = true;
+            left = left.min(i64::from(m.target.minutes) * 60 - m.elapsed_secs);
+            if let Some(d) = m.deadline {
+                s.deadline = s.deadline.min(d);
+                if metric == Metric::Resolution {
+                    s.overdue = d;
+                }
+            }
+            if running {
+                s.running = true;
+                let warn = warning_secs(policy, m.target);
+                let counter = self.counter(index, m.target);
+                let at = measure(counter, phases, c.stop_mask, m.started_at, from, warn).deadline;
+                s.warn = s.warn.min(at.unwrap_or(i64::MAX));
+            }
+        }
+        s.left = if left == i64::MAX { 0 } else { left };
+        s.deadline_at = (s.deadline != i64::MAX).then(|| instant(s.deadline));
+        s
+    }
+
+    /// The indicator of `ticket` at `now` from its schedule, asking the ticket only when the
+    /// schedule cannot answer (see [`Schedule::at`]). Equal to [`Self::indicator`].
+    #[inline]
+    pub fn indicator_scheduled(
+        &self,
+        schedule: &Schedule,
+        ticket: &Ticket,
+        now: DateTime<Utc>,
+    ) -> Option<Indicator> {
+        match schedule.at(secs(now)) {
+            Some(indicator) => indicator,
+            None => self.indicator(ticket, now),
+        }
+    }
+
+    /// The indicators of many tickets at `now`, in order, from their schedules: what a list does
+    /// at every tick of the clock.
     pub fn indicators<'a>(
         &self,
-        tickets: impl IntoIterator<Item = &'a Ticket>,
+        tickets: impl IntoIterator<Item = (&'a Schedule, &'a Ticket)>,
         now: DateTime<Utc>,
         out: &mut Vec<Option<Indicator>>,
     ) {
-        const BATCH: usize = 16;
-        let now = secs(now);
-        let mut batch: [Option<(&Ticket, usize)>; BATCH] = [None; BATCH];
-        let mut tickets = tickets.into_iter().peekable();
-        while tickets.peek().is_some() {
-            let mut n = 0;
-            for (slot, ticket) in batch.iter_mut().zip(tickets.by_ref()) {
-                *slot = self.policy_index(ticket).and_then(|index| {
-                    // Completed tickets owe nothing: decided by this same read.
-                    let current = ticket.sla.phases.last()?;
-                    (!(current.category.is_completed() && current.at <= now))
-                        .then_some((ticket, index))
-                });
-                n += 1;
-            }
-            for slot in &batch[..n] {
-                out.push(slot.and_then(|(ticket, index)| self.indicator_with(index, ticket, now)));
-            }
-        }
+        let now_s = secs(now);
+        out.extend(tickets.into_iter().map(|(schedule, ticket)| {
+            schedule
+                .at(now_s)
+                .unwrap_or_else(|| self.indicator(ticket, now))
+        }));
     }
 
     fn indicator_with(&self, index: usize, ticket: &Ticket, now: i64) -> Option<Indicator> {

@@ -365,6 +365,46 @@ proptest! {
     }
 
     #[test]
+    fn a_schedule_gives_the_indicator_at_every_later_time(
+        cal in arb_calendar(),
+        (staff, steps) in arb_story(),
+        start in -100_000i64..100_000,
+        minutes in 1u32..20_000,
+        business in any::<bool>(),
+        warning in 1u8..=99,
+        pause_open in any::<bool>(),
+        times in prop::collection::vec(-200_000i64..400_000, 1..12),
+    ) {
+        let ticket = ticket_from(staff, &steps, start);
+        let mut config = one_policy(cal, minutes, business);
+        config.policies[0].warning_percent = warning;
+        if pause_open {
+            config.policies[0].pause_on.push(StatusCategory::Open);
+        }
+        // Metrics with different targets and counters, so the nearest of them matters.
+        config.policies[0].first_response = Some(Target { minutes: (minutes / 3).max(1), business: !business });
+        let engine = SlaEngine::new(&config, t(0));
+        let schedule = engine.schedule(&ticket);
+        let from = schedule.valid_from();
+        for &x in &times {
+            prop_assert_eq!(
+                engine.indicator_scheduled(&schedule, &ticket, t(x)),
+                engine.indicator(&ticket, t(x)),
+                "at {}", x
+            );
+            // And just at and after the instant it starts to hold.
+            if from > i64::MIN {
+                let at = DateTime::from_timestamp(from + x.rem_euclid(90_000), 0).unwrap();
+                prop_assert!(schedule.at(at.timestamp()).is_some());
+                prop_assert_eq!(
+                    engine.indicator_scheduled(&schedule, &ticket, at),
+                    engine.indicator(&ticket, at)
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_engine_never_panics_and_the_indicator_agrees_with_the_report(
         cal in arb_calendar(),
         (staff, steps) in arb_story(),
@@ -389,25 +429,35 @@ proptest! {
 }
 
 #[test]
-fn batch_indicators_agree_with_one_at_a_time() {
+fn scheduled_indicators_agree_with_one_at_a_time() {
     let (config, tickets, now) = cases::corpus(3_000, 7);
     let engine = SlaEngine::new(&config, now);
+    let schedules: Vec<Schedule> = tickets.iter().map(|t| engine.schedule(t)).collect();
+    let mut asked_the_ticket = 0;
     for at in [
         now,
         now - chrono::Duration::days(20),
+        now - chrono::Duration::hours(3),
+        now + chrono::Duration::minutes(50),
         now + chrono::Duration::days(3),
     ] {
         let mut batch = Vec::new();
-        engine.indicators(&tickets, at, &mut batch);
+        engine.indicators(schedules.iter().zip(&tickets), at, &mut batch);
         let single: Vec<_> = tickets.iter().map(|t| engine.indicator(t, at)).collect();
         if let Some(i) = (0..single.len()).find(|&i| batch[i] != single[i]) {
             panic!(
-                "ticket {i} at {at}: batch {:?}, single {:?}, clock {:?}",
-                batch[i], single[i], tickets[i].sla
+                "ticket {i} at {at}: scheduled {:?}, single {:?}, clock {:?}, schedule {:?}",
+                batch[i], single[i], tickets[i].sla, schedules[i]
             );
         }
         assert_eq!(batch.len(), single.len());
+        asked_the_ticket += schedules
+            .iter()
+            .filter(|s| s.at(at.timestamp()).is_none())
+            .count();
     }
+    // Both paths were exercised: 20 days back most schedules decline.
+    assert!(asked_the_ticket > 1_000, "{asked_the_ticket}");
 }
 
 #[test]
