@@ -8,6 +8,9 @@ use crate::workspace::{Agent, FieldDef, FieldKind, Role, Tag, Team, Workspace};
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
+#[cfg(feature = "tz")]
+pub mod workload;
+
 /// Team "Billing".
 pub const BILLING: Uuid = Uuid::from_u128(0xB1);
 /// Team "Technical".

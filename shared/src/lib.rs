@@ -5,9 +5,12 @@
 
 pub mod api;
 pub mod event;
+pub mod filter;
 pub mod fixtures;
+pub mod index;
 pub mod mutation;
 pub mod preset;
+pub mod query;
 pub mod queue;
 pub mod reference;
 pub mod sla;

@@ -149,6 +149,9 @@ pub struct Ticket {
     pub assignee: Option<Uuid>,
     /// When the current assignee got it.
     pub assigned_at: Option<DateTime<Utc>>,
+    /// When the ticket last lost its assignee (`None`: never assigned, or assigned now).
+    #[serde(default)]
+    pub unassigned_at: Option<DateTime<Utc>>,
     /// The team (department) it belongs to.
     pub team: Option<Uuid>,
     /// Who asked.
@@ -179,6 +182,11 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// Since when the ticket has had no assignee (meaningful while it has none).
+    pub fn unassigned_since(&self) -> DateTime<Utc> {
+        self.unassigned_at.unwrap_or(self.created_at)
+    }
+
     /// The reference, or a placeholder while the server has not assigned one.
     pub fn display_reference(&self) -> &str {
         self.reference.as_deref().unwrap_or("(reference pending)")
@@ -223,6 +231,7 @@ impl Ticket {
             status: created.status.clone(),
             assignee: None,
             assigned_at: None,
+            unassigned_at: None,
             team: created.team,
             requester: created.requester.clone(),
             tags: Vec::new(),
@@ -262,6 +271,7 @@ impl Ticket {
             EventKind::AssigneeChanged { to, .. } => {
                 self.assignee = *to;
                 self.assigned_at = to.map(|_| event.at);
+                self.unassigned_at = to.is_none().then_some(event.at);
             }
             EventKind::TeamChanged { to, .. } => self.team = *to,
             EventKind::TagAdded { tag } => {

@@ -66,6 +66,25 @@ impl Schedule {
         }
     }
 
+    /// The "next SLA deadline" sort key ([`Indicator::sort_key`]), the same at every time the
+    /// schedule answers for.
+    pub fn sort_key(&self) -> (u8, i64) {
+        if !self.active {
+            (2, 0)
+        } else if self.deadline != NEVER {
+            (0, self.deadline)
+        } else {
+            (1, self.left)
+        }
+    }
+
+    /// The indicator at `now`, or, before the schedule holds (events dated after `now`), as it
+    /// stands from its last event on.
+    #[inline]
+    pub fn at_or_after(&self, now: i64) -> Option<Indicator> {
+        self.at(now.max(self.from)).flatten()
+    }
+
     /// From when the schedule answers (Unix seconds).
     pub fn valid_from(&self) -> i64 {
         self.from

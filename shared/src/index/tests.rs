@@ -1,0 +1,243 @@
+use super::*;
+use crate::Preset;
+use crate::filter::{DateRange, DurationRange};
+use crate::fixtures;
+use crate::fixtures::workload::{Rng, vary, workload};
+use crate::sla::{SlaFilter, Zone};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use proptest::prelude::*;
+
+fn some<T: Clone>(rng: &mut Rng, percent: u64, items: &[T]) -> Vec<T> {
+    if !rng.chance(percent) {
+        return Vec::new();
+    }
+    (0..rng.below(3) + 1)
+        .map(|_| rng.pick(items).clone())
+        .collect()
+}
+
+fn random_filter(rng: &mut Rng, ws: &Workspace, now: DateTime<Utc>) -> Filter {
+    let day = |rng: &mut Rng| (now - Duration::days(rng.below(70) as i64)).date_naive();
+    let range = |rng: &mut Rng| -> DateRange {
+        if !rng.chance(15) {
+            return DateRange::default();
+        }
+        let (a, b) = (day(rng), day(rng));
+        DateRange {
+            from: rng.chance(70).then_some(a.min(b)),
+            to: rng.chance(70).then_some(a.max(b)),
+        }
+    };
+    let duration = |rng: &mut Rng| -> Option<DurationRange> {
+        rng.chance(15).then(|| DurationRange {
+            min: rng.chance(60).then(|| rng.below(200_000) as i64),
+            max: rng.chance(60).then(|| rng.below(2_000_000) as i64),
+        })
+    };
+    let agents: Vec<Who> = ws
+        .agents
+        .iter()
+        .map(|a| Who::Agent(a.id))
+        .chain([Who::Me, Who::Nobody])
+        .collect();
+    let teams: Vec<Option<Uuid>> = ws.teams.iter().map(|t| Some(t.id)).chain([None]).collect();
+    let tag_ids: Vec<Uuid> = ws.tags.iter().map(|t| t.id).collect();
+    let terms = [
+        "ref",
+        "refund",
+        "re",
+        "invoice lo",
+        "billing",
+        "straße",
+        "élan",
+        "tkt",
+        "tkt 00",
+        "user1",
+        "example com",
+        "acme",
+        "requested",
+        "zzz",
+        "password reset",
+        "9",
+    ];
+    Filter {
+        statuses: some(
+            rng,
+            20,
+            &ws.statuses.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        ),
+        categories: some(rng, 15, &StatusCategory::ALL),
+        priorities: some(rng, 25, &Priority::ALL),
+        types: some(rng, 15, &ws.ticket_types),
+        channels: some(rng, 15, &Channel::ALL),
+        assignees: some(rng, 25, &agents),
+        teams: some(rng, 20, &teams),
+        tags: {
+            let groups = if rng.chance(40) { rng.below(3) } else { 0 };
+            (0..groups).map(|_| some(rng, 100, &tag_ids)).collect()
+        },
+        sla: some(rng, 25, &SlaFilter::ALL),
+        created: range(rng),
+        updated: range(rng),
+        time_to_complete: duration(rng),
+        time_unassigned: duration(rng),
+        email: rng.chance(10).then(|| format!("user{}", rng.below(6))),
+        phone: rng.chance(10).then(|| format!("91{}", rng.below(10))),
+        reference: rng.chance(10).then(|| format!("tkt-00{}", rng.below(3))),
+        text: some(rng, 30, &terms)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        show_completed: rng.chance(40),
+    }
+}
+
+/// The straightforward answer: every ticket through `Filter::matches`, sorted by `Sort::compare`.
+fn expected(
+    tickets: &[Ticket],
+    engine: &SlaEngine,
+    filter: &Filter,
+    sort: Sort,
+    ctx: &FilterContext<'_>,
+    actor: &Actor,
+) -> Vec<Uuid> {
+    let now = DateTime::from_timestamp(ctx.now, 0).unwrap();
+    let mut hits: Vec<((u8, i64), &Ticket)> = tickets
+        .iter()
+        .filter(|t| crate::queue::can_see(actor, t, ctx.workspace))
+        .filter_map(|t| {
+            let indicator = engine.indicator(t, now);
+            filter
+                .matches(t, indicator.as_ref(), ctx)
+                .then(|| (crate::sla::Indicator::sort_key(indicator.as_ref()), t))
+        })
+        .collect();
+    hits.sort_by(|a, b| sort.compare(*a, *b));
+    hits.into_iter().map(|(_, t)| t.id).collect()
+}
+
+fn answer(
+    index: &QueueIndex,
+    filter: &Filter,
+    sort: Sort,
+    ctx: &FilterContext<'_>,
+    actor: &Actor,
+) -> Vec<Uuid> {
+    let visible = index.visible(actor, ctx.workspace);
+    let selection = index.select(&visible, &[filter], ctx);
+    index
+        .sorted(&selection, sort)
+        .map(|s| index.id(s))
+        .collect()
+}
+
+fn berlin() -> Zone {
+    Zone::from_iana("Europe/Berlin").unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_index_answers_what_a_plain_filter_answers(seed in any::<u64>(), later in 0i64..200_000) {
+        let (ws, engine, tickets, now) = workload(seed, 400);
+        let index = QueueIndex::build(&tickets, &ws, &engine);
+        let zone = berlin();
+        let mut rng = Rng(seed ^ 0x9e37_79b9_7f4a_7c15 | 1);
+        for round in 0..12 {
+            let actor = fixtures::actor(&ws, rng.pick(&ws.agents).id);
+            let ctx = FilterContext { workspace: &ws, me: actor.id, now: now.timestamp() + later, zone: &zone };
+            let filter = random_filter(&mut rng, &ws, now);
+            let sort = *rng.pick(&Sort::ALL);
+            let want = expected(&tickets, &engine, &filter, sort, &ctx, &actor);
+            let got = answer(&index, &filter, sort, &ctx, &actor);
+            prop_assert_eq!(&got, &want, "round {}, {:?}, {:?}", round, sort, filter);
+        }
+    }
+
+    #[test]
+    fn changes_applied_one_by_one_give_the_same_answers_as_a_fresh_build(seed in any::<u64>()) {
+        let (ws, engine, mut tickets, now) = workload(seed, 300);
+        let mut index = QueueIndex::build(&tickets[..200], &ws, &engine);
+        let mut rng = Rng(seed.rotate_left(17) | 1);
+        // New tickets, changed ones, removed ones, and a removed one coming back.
+        for t in &tickets[200..] {
+            index.upsert(t, &ws, &engine);
+        }
+        for _ in 0..150 {
+            let i = rng.below(tickets.len() as u64) as usize;
+            vary(&mut rng, &ws, &mut tickets[i], i, now);
+            index.upsert(&tickets[i], &ws, &engine);
+        }
+        let mut removed = Vec::new();
+        for _ in 0..40 {
+            let i = rng.below(tickets.len() as u64) as usize;
+            index.remove(tickets[i].id);
+            removed.push(tickets[i].id);
+        }
+        let back = rng.below(tickets.len() as u64) as usize;
+        index.upsert(&tickets[back], &ws, &engine);
+        removed.retain(|&id| id != tickets[back].id);
+        let live: Vec<Ticket> = tickets.iter().filter(|t| !removed.contains(&t.id)).cloned().collect();
+        prop_assert_eq!(index.len(), live.len());
+        let zone = berlin();
+        for _ in 0..10 {
+            let actor = fixtures::actor(&ws, rng.pick(&ws.agents).id);
+            let ctx = FilterContext { workspace: &ws, me: actor.id, now: now.timestamp(), zone: &zone };
+            let filter = random_filter(&mut rng, &ws, now);
+            let sort = *rng.pick(&Sort::ALL);
+            let want = expected(&live, &engine, &filter, sort, &ctx, &actor);
+            prop_assert_eq!(answer(&index, &filter, sort, &ctx, &actor), want, "{:?} {:?}", sort, filter);
+        }
+    }
+}
+
+#[test]
+fn counts_agree_with_counting_tickets() {
+    let (ws, engine, tickets, now) = workload(11, 500);
+    let index = QueueIndex::build(&tickets, &ws, &engine);
+    let zone = Zone::default();
+    let ctx = FilterContext {
+        workspace: &ws,
+        me: fixtures::ANA,
+        now: now.timestamp(),
+        zone: &zone,
+    };
+    let ana = fixtures::actor(&ws, fixtures::ANA);
+    let open = Filter::default();
+    let visible = index.visible(&ana, &ws);
+    let selection = index.select(&visible, &[&open], &ctx);
+    let plain: Vec<&Ticket> = tickets
+        .iter()
+        .filter(|t| crate::queue::can_see(&ana, t, &ws))
+        .filter(|t| open.matches(t, None, &ctx))
+        .collect();
+    assert_eq!(
+        index.counts(&selection, fixtures::ANA),
+        Counts::of(plain, fixtures::ANA)
+    );
+}
+
+#[test]
+fn dates_are_days_in_the_zone() {
+    let ws = fixtures::workspace(Preset::SupportModule);
+    let (mut t, _) = fixtures::ticket(&ws, Uuid::from_u128(1));
+    // 23:30 UTC on 31 January is 00:30 on 1 February in Berlin.
+    t.created_at = "2026-01-31T23:30:00Z".parse().unwrap();
+    let zone = berlin();
+    let ctx = FilterContext {
+        workspace: &ws,
+        me: fixtures::ANA,
+        now: 0,
+        zone: &zone,
+    };
+    let on = |d: &str| Filter {
+        created: DateRange {
+            from: Some(d.parse::<NaiveDate>().unwrap()),
+            to: Some(d.parse::<NaiveDate>().unwrap()),
+        },
+        ..Filter::default()
+    };
+    assert!(on("2026-02-01").matches(&t, None, &ctx));
+    assert!(!on("2026-01-31").matches(&t, None, &ctx));
+}
