@@ -257,23 +257,29 @@ pub fn normalize(term: &str) -> String {
     words(term).collect::<Vec<_>>().join(" ")
 }
 
+/// The fields free text searches, in order: title, description, reference, and the requester's
+/// name, email, phone and organization.
+pub fn text_fields(ticket: &Ticket) -> impl Iterator<Item = &str> {
+    let requester = ticket.requester.as_ref();
+    [
+        Some(ticket.title.as_str()),
+        Some(ticket.description.as_str()),
+        ticket.reference.as_deref(),
+        requester.map(|r| r.name.as_str()),
+        requester.and_then(|r| r.email.as_deref()),
+        requester.and_then(|r| r.phone.as_deref()),
+        requester.and_then(|r| r.organization.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Everything free text searches, normalized, each word preceded by a space.
 pub fn haystack(ticket: &Ticket) -> String {
     let mut hay = String::new();
-    let mut add = |text: &str| {
-        for w in words(text) {
-            hay.push(' ');
-            hay.push_str(&w);
-        }
-    };
-    add(&ticket.title);
-    add(&ticket.description);
-    add(ticket.reference.as_deref().unwrap_or(""));
-    if let Some(r) = &ticket.requester {
-        add(&r.name);
-        for field in [&r.email, &r.phone, &r.organization] {
-            add(field.as_deref().unwrap_or(""));
-        }
+    for w in text_fields(ticket).flat_map(words) {
+        hay.push(' ');
+        hay.push_str(&w);
     }
     hay
 }

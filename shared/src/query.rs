@@ -88,7 +88,7 @@ pub fn print(filter: &Filter, workspace: &Workspace) -> String {
         filter
             .categories
             .iter()
-            .map(|&c| category_name(c).to_owned())
+            .map(|&c| StatusCategory::name(c).to_owned())
             .collect(),
     );
     list(
@@ -108,7 +108,7 @@ pub fn print(filter: &Filter, workspace: &Workspace) -> String {
         filter
             .channels
             .iter()
-            .map(|&c| channel_name(c).to_owned())
+            .map(|&c| Channel::name(c).to_owned())
             .collect(),
     );
     list(
@@ -482,53 +482,19 @@ impl Parser<'_> {
         let ws = self.ws;
         let f = &mut self.filter;
         match key {
-            Key::Status => {
-                for v in &values {
-                    push_unique(&mut f.statuses, v.check(status(ws, &v.text))?);
-                }
-            }
-            Key::Category => {
-                for v in &values {
-                    push_unique(&mut f.categories, v.check(category(&v.text))?);
-                }
-            }
-            Key::Priority => {
-                for v in &values {
-                    push_unique(&mut f.priorities, v.check(priority(&v.text))?);
-                }
-            }
-            Key::Type => {
-                for v in &values {
-                    push_unique(&mut f.types, v.check(ticket_type(ws, &v.text))?);
-                }
-            }
-            Key::Channel => {
-                for v in &values {
-                    push_unique(&mut f.channels, v.check(channel(&v.text))?);
-                }
-            }
-            Key::Assignee => {
-                for v in &values {
-                    push_unique(&mut f.assignees, v.check(agent(ws, &v.text))?);
-                }
-            }
-            Key::Team => {
-                for v in &values {
-                    push_unique(&mut f.teams, v.check(team(ws, &v.text))?);
-                }
-            }
+            Key::Status => merge(&mut f.statuses, &values, |t| status(ws, t))?,
+            Key::Category => merge(&mut f.categories, &values, category)?,
+            Key::Priority => merge(&mut f.priorities, &values, priority)?,
+            Key::Type => merge(&mut f.types, &values, |t| ticket_type(ws, t))?,
+            Key::Channel => merge(&mut f.channels, &values, channel)?,
+            Key::Assignee => merge(&mut f.assignees, &values, |t| agent(ws, t))?,
+            Key::Team => merge(&mut f.teams, &values, |t| team(ws, t))?,
             Key::Tag => {
                 let mut group = Vec::new();
-                for v in &values {
-                    push_unique(&mut group, v.check(tag(ws, &v.text))?);
-                }
+                merge(&mut group, &values, |t| tag(ws, t))?;
                 f.tags.push(group);
             }
-            Key::Sla => {
-                for v in &values {
-                    push_unique(&mut f.sla, v.check(sla(&v.text))?);
-                }
-            }
+            Key::Sla => merge(&mut f.sla, &values, sla)?,
             Key::Show => {
                 for v in &values {
                     if squash(&v.text) != "completed" {
@@ -892,6 +858,18 @@ fn error(index: usize, message: impl Into<String>) -> QueryError {
     }
 }
 
+/// Looks each value up and adds it to `list` unless it is there already.
+fn merge<T: PartialEq>(
+    list: &mut Vec<T>,
+    values: &[Value],
+    look_up: impl Fn(&str) -> Result<T, String>,
+) -> Result<(), QueryError> {
+    for v in values {
+        push_unique(list, v.check(look_up(&v.text))?);
+    }
+    Ok(())
+}
+
 fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
         list.push(item);
@@ -970,31 +948,13 @@ fn named<T: Copy>(
         })
 }
 
-fn category_name(c: StatusCategory) -> &'static str {
-    match c {
-        StatusCategory::New => "new",
-        StatusCategory::Open => "open",
-        StatusCategory::Pending => "pending",
-        StatusCategory::OnHold => "on_hold",
-        StatusCategory::Solved => "solved",
-        StatusCategory::Closed => "closed",
-    }
-}
-
-fn channel_name(c: Channel) -> &'static str {
-    match c {
-        Channel::Portal => "portal",
-        Channel::Email => "email",
-        Channel::Phone => "phone",
-        Channel::Chat => "chat",
-        Channel::Api => "api",
-        Channel::Widget => "widget",
-        Channel::Manual => "manual",
-    }
-}
-
 fn category(text: &str) -> Result<StatusCategory, String> {
-    named(&StatusCategory::ALL, category_name, "status category", text)
+    named(
+        &StatusCategory::ALL,
+        StatusCategory::name,
+        "status category",
+        text,
+    )
 }
 
 fn priority(text: &str) -> Result<Priority, String> {
@@ -1002,7 +962,7 @@ fn priority(text: &str) -> Result<Priority, String> {
 }
 
 fn channel(text: &str) -> Result<Channel, String> {
-    named(&Channel::ALL, channel_name, "channel", text)
+    named(&Channel::ALL, Channel::name, "channel", text)
 }
 
 fn sla(text: &str) -> Result<SlaFilter, String> {

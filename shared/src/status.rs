@@ -37,6 +37,18 @@ impl StatusCategory {
         matches!(self, StatusCategory::Solved | StatusCategory::Closed)
     }
 
+    /// The snake-case name used in the API and queries.
+    pub fn name(self) -> &'static str {
+        match self {
+            StatusCategory::New => "new",
+            StatusCategory::Open => "open",
+            StatusCategory::Pending => "pending",
+            StatusCategory::OnHold => "on_hold",
+            StatusCategory::Solved => "solved",
+            StatusCategory::Closed => "closed",
+        }
+    }
+
     /// A short human label.
     pub fn label(self) -> &'static str {
         match self {

@@ -97,6 +97,19 @@ impl Channel {
         Channel::Manual,
     ];
 
+    /// The snake-case name used in the API and queries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Portal => "portal",
+            Channel::Email => "email",
+            Channel::Phone => "phone",
+            Channel::Chat => "chat",
+            Channel::Api => "api",
+            Channel::Widget => "widget",
+            Channel::Manual => "manual",
+        }
+    }
+
     /// A human label.
     pub fn label(self) -> &'static str {
         match self {

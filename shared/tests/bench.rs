@@ -205,7 +205,7 @@ fn measure_queue(target: &str) -> Vec<String> {
             .map(|t| {
                 serde_json::json!({
                     "id": t.id.to_string(),
-                    "category": format!("{:?}", ws.category(&t.status)).to_lowercase(),
+                    "category": ws.category(&t.status).name(),
                     "priority": t.priority.name(),
                     "text": haystack(t),
                     "sla": engine.schedule(t).sort_key(),

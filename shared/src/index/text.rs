@@ -4,7 +4,7 @@
 //! order (as word numbers) so phrases are checked without the text.
 
 use super::bits::Bits;
-use crate::filter::normalize;
+use crate::filter::{normalize, text_fields};
 use crate::ticket::Ticket;
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,22 +29,6 @@ const DENSE: usize = 1_024;
 #[cfg(test)]
 const DENSE: usize = 24;
 
-/// The fields free text searches in a ticket, in the order of [`crate::filter::haystack`].
-fn ticket_fields(ticket: &Ticket) -> impl Iterator<Item = &str> {
-    let requester = ticket.requester.as_ref();
-    [
-        Some(ticket.title.as_str()),
-        Some(ticket.description.as_str()),
-        ticket.reference.as_deref(),
-        requester.map(|r| r.name.as_str()),
-        requester.and_then(|r| r.email.as_deref()),
-        requester.and_then(|r| r.phone.as_deref()),
-        requester.and_then(|r| r.organization.as_deref()),
-    ]
-    .into_iter()
-    .flatten()
-}
-
 impl TextIndex {
     /// Indexes `ticket` at `slot`, replacing what the slot held.
     pub(super) fn set(&mut self, slot: u32, ticket: Option<&Ticket>) {
@@ -55,7 +39,7 @@ impl TextIndex {
         let old = std::mem::take(&mut self.sequences[s]);
         let mut sequence = Vec::new();
         let mut lower = String::new();
-        for field in ticket.into_iter().flat_map(ticket_fields) {
+        for field in ticket.into_iter().flat_map(text_fields) {
             for word in field
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
