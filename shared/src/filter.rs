@@ -79,8 +79,9 @@ pub struct Filter {
     pub phone: Option<String>,
     /// The reference starts with this (case-insensitive).
     pub reference: Option<String>,
-    /// Free text: each term appears, at the start of a word, in the title, description, reference or
-    /// requester (name, email, phone, organization). A term of several words is a phrase.
+    /// Free text: each term appears, at the start of a word, in the title, description,
+    /// reference or requester (name, email, phone, organization). A term of several words is a
+    /// phrase.
     pub text: Vec<String>,
     /// Also list solved and closed tickets (otherwise shown only when the filter names their
     /// status or category).
@@ -186,15 +187,6 @@ impl Filter {
                 .iter()
                 .any(|s| workspace.category(s).is_completed())
     }
-
-    /// Whether the filter asks nothing (completed tickets aside).
-    pub fn is_empty(&self) -> bool {
-        *self
-            == Filter {
-                show_completed: self.show_completed,
-                ..Filter::default()
-            }
-    }
 }
 
 impl DurationRange {
@@ -245,16 +237,35 @@ pub fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Lower-case words (maximal runs of letters and digits), as free text is searched.
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+/// Calls `f` with each word of `text` in lower case: maximal runs of letters and digits, as free
+/// text is searched. Words already in lower case are passed without a copy (the word index reads
+/// every description this way).
+pub fn each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut lower = String::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        if word.is_ascii() && !word.bytes().any(|b| b.is_ascii_uppercase()) {
+            f(word);
+        } else {
+            lower.clear();
+            lower.push_str(&word.to_lowercase());
+            f(&lower);
+        }
+    }
 }
 
 /// A free-text term in the form it is matched: its words, lower case, separated by single spaces.
 pub fn normalize(term: &str) -> String {
-    words(term).collect::<Vec<_>>().join(" ")
+    let mut normal = String::new();
+    each_word(term, |w| {
+        if !normal.is_empty() {
+            normal.push(' ');
+        }
+        normal.push_str(w);
+    });
+    normal
 }
 
 /// The fields free text searches, in order: title, description, reference, and the requester's
@@ -277,9 +288,11 @@ pub fn text_fields(ticket: &Ticket) -> impl Iterator<Item = &str> {
 /// Everything free text searches, normalized, each word preceded by a space.
 pub fn haystack(ticket: &Ticket) -> String {
     let mut hay = String::new();
-    for w in text_fields(ticket).flat_map(words) {
-        hay.push(' ');
-        hay.push_str(&w);
+    for field in text_fields(ticket) {
+        each_word(field, |w| {
+            hay.push(' ');
+            hay.push_str(w);
+        });
     }
     hay
 }

@@ -3,8 +3,8 @@
 //!
 //! Each ticket has a slot; each hot filter field is a column of small integers or instants indexed
 //! by slot (statuses, types, agents, teams and tags interned as numbers, tags also as one bitset
-//! per tag), free text is a word index ([`text`]), and every sort order is kept as a sorted list of
-//! slots. A filter narrows a bitset of slots column by column, visiting only slots still in it; a
+//! per tag), free text is a word index (`index/text.rs`), and every sort order is kept as a
+//! sorted list of slots. A filter narrows a bitset of slots column by column, visiting only slots still in it; a
 //! sorted view walks the order's list and keeps the slots in the set, so nothing is sorted per
 //! keystroke. Changes arrive one ticket at a time and update the columns, the word lists and the
 //! orders in place ([`QueueIndex::upsert`]); only [`QueueIndex::build`] sorts.

@@ -577,39 +577,46 @@ impl Parser<'_> {
 
     /// Reads `D`, `>D`, `>=D`, `<D`, `<=D`, `A..B`, `A..` or `..B`.
     fn date_range(&self, start: usize, v: &Value) -> Result<DateRange, QueryError> {
+        let no_day = |side: &str, d: NaiveDate| {
+            format!(
+                "there is no day {side} {}; the calendar ends there",
+                date_text(d)
+            )
+        };
+        let (from, to) = self.range(
+            v,
+            ("a date", "2026-01-01..2026-01-31"),
+            |offset, text, anchor| self.date(start, v, offset, text, anchor),
+            |d| d.succ_opt().ok_or_else(|| no_day("after", d)),
+            |d| d.pred_opt().ok_or_else(|| no_day("before", d)),
+            |d| (Some(d), Some(d)),
+        )?;
+        Ok(DateRange { from, to })
+    }
+
+    /// Reads a range value of one kind: `X`, `>X`, `>=X`, `<X`, `<=X`, `A..B`, `A..` or `..B`.
+    /// `read` reads one bound (its text, where it starts in `v`, and the operator it follows,
+    /// for pointing at a missing one); `after` and `before` give the neighbours `>` and `<` mean;
+    /// `bare` is what a value without operator asks; `noun` and `example` go into the message
+    /// for a bare `..`.
+    fn range<T: Copy>(
+        &self,
+        v: &Value,
+        (noun, example): (&str, &str),
+        read: impl Fn(usize, &str, usize) -> Result<T, QueryError>,
+        after: impl Fn(T) -> Result<T, String>,
+        before: impl Fn(T) -> Result<T, String>,
+        bare: impl Fn(T) -> (Option<T>, Option<T>),
+    ) -> Result<(Option<T>, Option<T>), QueryError> {
         let (op, rest) = split_operator(&v.text);
-        let date =
-            |offset: usize, text: &str, anchor: usize| self.date(start, v, offset, text, anchor);
         if !op.is_empty() {
-            let d = date(op.len(), rest, 0)?;
-            let beyond = |r: Option<NaiveDate>, side: &str| {
-                r.ok_or_else(|| {
-                    error(
-                        v.index(op.len()),
-                        format!(
-                            "there is no day {side} {}; the calendar ends there",
-                            date_text(d)
-                        ),
-                    )
-                })
-            };
+            let x = read(op.len(), rest, 0)?;
+            let at_op = |m: String| error(v.index(op.len()), m);
             return Ok(match op {
-                ">" => DateRange {
-                    from: Some(beyond(d.succ_opt(), "after")?),
-                    to: None,
-                },
-                ">=" => DateRange {
-                    from: Some(d),
-                    to: None,
-                },
-                "<" => DateRange {
-                    from: None,
-                    to: Some(beyond(d.pred_opt(), "before")?),
-                },
-                _ => DateRange {
-                    from: None,
-                    to: Some(d),
-                },
+                ">" => (Some(after(x).map_err(at_op)?), None),
+                ">=" => (Some(x), None),
+                "<" => (None, Some(before(x).map_err(at_op)?)),
+                _ => (None, Some(x)),
             });
         }
         if let Some((a, b)) = v.text.split_once("..") {
@@ -617,20 +624,16 @@ impl Parser<'_> {
             if a.is_empty() && b.is_empty() {
                 return Err(error(
                     v.at,
-                    "expected a date on at least one side of \"..\", like 2026-01-01..2026-01-31",
+                    format!("expected {noun} on at least one side of \"..\", like {example}"),
                 ));
             }
-            let from = (!a.is_empty()).then(|| date(0, a, 0)).transpose()?;
+            let from = (!a.is_empty()).then(|| read(0, a, 0)).transpose()?;
             let to = (!b.is_empty())
-                .then(|| date(dots + 2, b, dots))
+                .then(|| read(dots + 2, b, dots))
                 .transpose()?;
-            return Ok(DateRange { from, to });
+            return Ok((from, to));
         }
-        let d = date(0, &v.text, 0)?;
-        Ok(DateRange {
-            from: Some(d),
-            to: Some(d),
-        })
+        Ok(bare(read(0, &v.text, 0)?))
     }
 
     /// Reads the date `text`, found `offset` chars into `v`; an empty one is reported at
@@ -668,61 +671,22 @@ impl Parser<'_> {
         if squash(&v.text) == "any" {
             return Ok(DurationRange::default());
         }
-        let (op, rest) = split_operator(&v.text);
-        let duration = |offset: usize, text: &str, anchor: usize| {
-            self.duration(start, v, offset, text, anchor)
-        };
-        if !op.is_empty() {
-            let d = duration(op.len(), rest, 0)?;
-            return match op {
-                ">" => match d.checked_add(1) {
-                    Some(min) => Ok(DurationRange {
-                        min: Some(min),
-                        max: None,
-                    }),
-                    None => Err(error(
-                        v.index(op.len()),
-                        "no duration is longer than that; use a shorter one",
-                    )),
-                },
-                ">=" => Ok(DurationRange {
-                    min: Some(d),
-                    max: None,
-                }),
-                "<" => match d.checked_sub(1).filter(|&m| m >= 0) {
-                    Some(max) => Ok(DurationRange {
-                        min: None,
-                        max: Some(max),
-                    }),
-                    None => Err(error(
-                        v.index(op.len()),
-                        "no duration is shorter than 0s; use <=0s or a longer one",
-                    )),
-                },
-                _ => Ok(DurationRange {
-                    min: None,
-                    max: Some(d),
-                }),
-            };
-        }
-        if let Some((a, b)) = v.text.split_once("..") {
-            let dots = a.chars().count();
-            if a.is_empty() && b.is_empty() {
-                return Err(error(
-                    v.at,
-                    "expected a duration on at least one side of \"..\", like 1h..1d",
-                ));
-            }
-            let min = (!a.is_empty()).then(|| duration(0, a, 0)).transpose()?;
-            let max = (!b.is_empty())
-                .then(|| duration(dots + 2, b, dots))
-                .transpose()?;
-            return Ok(DurationRange { min, max });
-        }
-        Ok(DurationRange {
-            min: None,
-            max: Some(duration(0, &v.text, 0)?),
-        })
+        let (min, max) = self.range(
+            v,
+            ("a duration", "1h..1d"),
+            |offset, text, anchor| self.duration(start, v, offset, text, anchor),
+            |d: i64| {
+                d.checked_add(1)
+                    .ok_or_else(|| "no duration is longer than that; use a shorter one".to_owned())
+            },
+            |d| {
+                d.checked_sub(1).filter(|&m| m >= 0).ok_or_else(|| {
+                    "no duration is shorter than 0s; use <=0s or a longer one".to_owned()
+                })
+            },
+            |d| (None, Some(d)),
+        )?;
+        Ok(DurationRange { min, max })
     }
 
     /// Reads the duration `text` in seconds; positions as in [`Parser::date`].

@@ -146,7 +146,12 @@ proptest! {
         let mut rng = Rng(seed ^ 0x9e37_79b9_7f4a_7c15 | 1);
         for round in 0..12 {
             let actor = fixtures::actor(&ws, rng.pick(&ws.agents).id);
-            let ctx = FilterContext { workspace: &ws, me: actor.id, now: now.timestamp() + later, zone: &zone };
+            let ctx = FilterContext {
+                workspace: &ws,
+                me: actor.id,
+                now: now.timestamp() + later,
+                zone: &zone,
+            };
             let filter = random_filter(&mut rng, &ws, now);
             let sort = *rng.pick(&Sort::ALL);
             let want = expected(&tickets, &engine, &filter, sort, &ctx, &actor);
@@ -178,16 +183,23 @@ proptest! {
         let back = rng.below(tickets.len() as u64) as usize;
         index.upsert(&tickets[back], &ws, &engine);
         removed.retain(|&id| id != tickets[back].id);
-        let live: Vec<Ticket> = tickets.iter().filter(|t| !removed.contains(&t.id)).cloned().collect();
+        let live: Vec<Ticket> =
+            tickets.iter().filter(|t| !removed.contains(&t.id)).cloned().collect();
         prop_assert_eq!(index.len(), live.len());
         let zone = berlin();
         for _ in 0..10 {
             let actor = fixtures::actor(&ws, rng.pick(&ws.agents).id);
-            let ctx = FilterContext { workspace: &ws, me: actor.id, now: now.timestamp(), zone: &zone };
+            let ctx = FilterContext {
+                workspace: &ws,
+                me: actor.id,
+                now: now.timestamp(),
+                zone: &zone,
+            };
             let filter = random_filter(&mut rng, &ws, now);
             let sort = *rng.pick(&Sort::ALL);
             let want = expected(&live, &engine, &filter, sort, &ctx, &actor);
-            prop_assert_eq!(answer(&index, &filter, sort, &ctx, &actor), want, "{:?} {:?}", sort, filter);
+            let got = answer(&index, &filter, sort, &ctx, &actor);
+            prop_assert_eq!(got, want, "{:?} {:?}", sort, filter);
         }
     }
 }

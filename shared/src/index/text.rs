@@ -4,7 +4,7 @@
 //! order (as word numbers) so phrases are checked without the text.
 
 use super::bits::Bits;
-use crate::filter::{normalize, text_fields};
+use crate::filter::{each_word, normalize, text_fields};
 use crate::ticket::Ticket;
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,22 +38,8 @@ impl TextIndex {
         }
         let old = std::mem::take(&mut self.sequences[s]);
         let mut sequence = Vec::new();
-        let mut lower = String::new();
         for field in ticket.into_iter().flat_map(text_fields) {
-            for word in field
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-            {
-                // As `crate::filter::words` lower-cases, without a new string per word.
-                let word = if word.chars().any(char::is_uppercase) || !word.is_ascii() {
-                    lower.clear();
-                    lower.push_str(&word.to_lowercase());
-                    lower.as_str()
-                } else {
-                    word
-                };
-                sequence.push(self.word_number(word));
-            }
+            each_word(field, |word| sequence.push(self.word_number(word)));
         }
         let sequence: Box<[u32]> = sequence.into();
         let mut old_set: Vec<u32> = old.to_vec();

@@ -90,8 +90,9 @@ impl Schedule {
         self.from
     }
 
-    /// The indicator at `now` (Unix seconds), as [`SlaEngine::indicator`](super::SlaEngine::indicator)
-    /// gives it; `None` before [`Self::valid_from`], when only the engine with the ticket can say.
+    /// The indicator at `now` (Unix seconds), as
+    /// [`SlaEngine::indicator`](super::SlaEngine::indicator) gives it; `None` before
+    /// [`Self::valid_from`], when only the engine with the ticket can say.
     #[inline]
     pub fn at(&self, now: i64) -> Option<Option<Indicator>> {
         if now < self.from {
