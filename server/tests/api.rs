@@ -949,3 +949,76 @@ async fn a_demo_workspace_lists_its_accounts_for_the_sign_in_page() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_archived_ticket_comes_back_archived_in_the_pull_and_its_requester_never_learns_it() {
+    let server = TestServer::start().await;
+    let ana = server.login("ana@deskline.test").await;
+    let ticket = shared_new_ticket(&server, &ana).await;
+    let reference = ticket.reference.clone().unwrap();
+    let ws = server.state.workspace();
+    let solved = ws.first_in(StatusCategory::Solved).unwrap().id.clone();
+    let client_id = Uuid::now_v7();
+    let pull_from = async |cookie: u64| -> PullResponse {
+        let path = format!("/api/sync/pull?cookie={cookie}&limit=1000&client_id={client_id}");
+        server.get(&ana, &path).await.json().await.unwrap()
+    };
+    let cookie = pull_from(0).await.cookie;
+    let archive = json!({"ticket_id": ticket.id, "archived": true});
+
+    // Not completed yet: refused with its sentence.
+    let res = push(
+        &server,
+        &ana,
+        client_id,
+        json!([mutation(1, "archive", archive.clone())]),
+    )
+    .await;
+    let Outcome::Rejected { message, .. } = &res.results[0].outcome else {
+        panic!("expected a rejection: {res:?}")
+    };
+    assert_eq!(
+        message,
+        &format!(
+            "Ticket {reference} is not solved or closed; only completed tickets can be archived."
+        )
+    );
+    let res = push(
+        &server,
+        &ana,
+        client_id,
+        json!([
+            mutation(
+                2,
+                "set_status",
+                json!({"ticket_id": ticket.id, "status": solved})
+            ),
+            mutation(3, "archive", archive),
+        ]),
+    )
+    .await;
+    assert!(
+        res.results
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::Applied { .. })),
+        "{res:?}"
+    );
+
+    let page = pull_from(cookie).await;
+    let pulled = page.tickets.iter().find(|t| t.id == ticket.id).unwrap();
+    assert!(pulled.archived);
+    assert_eq!(page.last_mutation_id, 3);
+
+    // The requester sees the solved ticket, but neither the flag nor the event.
+    let requester = ticket.requester.clone().unwrap();
+    let customer = server.customer(&requester).await;
+    let text = server
+        .get(&customer, &format!("/api/tickets/{}", ticket.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("archive_changed"), "{text}");
+    let detail: TicketDetail = serde_json::from_str(&text).unwrap();
+    assert!(!detail.ticket.archived);
+}

@@ -1,7 +1,7 @@
 //! The activity log: every change to a ticket is an event, and the log is append-only.
 
 use crate::status::{StatusCategory, StatusId};
-use crate::ticket::{Channel, Priority, Requester};
+use crate::ticket::{Channel, Priority, Requester, Trash};
 use crate::workspace::FieldValue;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -138,6 +138,23 @@ pub enum EventKind {
         /// The new value; `None` clears it.
         value: Option<FieldValue>,
     },
+    /// The ticket was put in the archive, or taken out of it.
+    ArchiveChanged {
+        /// Whether it is archived now.
+        archived: bool,
+    },
+    /// The ticket was snoozed until a time, or woken.
+    SnoozeChanged {
+        /// The new wake-up time; `None`: awake now.
+        until: Option<DateTime<Utc>>,
+    },
+    /// The ticket was marked as spam or deleted, or restored.
+    TrashChanged {
+        /// Previous state.
+        from: Option<Trash>,
+        /// New state; `None`: restored.
+        to: Option<Trash>,
+    },
     /// A public reply or internal note was added.
     MessageAdded(Message),
 }
@@ -157,6 +174,9 @@ impl EventKind {
             EventKind::TitleChanged { .. } => "title_changed",
             EventKind::DescriptionChanged { .. } => "description_changed",
             EventKind::FieldSet { .. } => "field_set",
+            EventKind::ArchiveChanged { .. } => "archive_changed",
+            EventKind::SnoozeChanged { .. } => "snooze_changed",
+            EventKind::TrashChanged { .. } => "trash_changed",
             EventKind::MessageAdded(_) => "message_added",
         }
     }
@@ -169,7 +189,8 @@ impl EventKind {
         }
     }
 
-    /// Whether a customer may see this event (internal notes never reach customers).
+    /// Whether a customer may see this event (internal notes never reach customers, nor does how
+    /// the team files a ticket: archive, snooze, spam and deletion).
     pub fn visible_to_customer(&self) -> bool {
         match self {
             EventKind::MessageAdded(m) => m.visibility == Visibility::Public,

@@ -43,6 +43,55 @@ pub struct DurationRange {
     pub max: Option<i64>,
 }
 
+/// Which part of the workspace a filter looks in: the working queues, or one of the places
+/// tickets are filed away (the built-in Archived, Snoozed and Spam/Deleted views).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Not archived, not in the bin, and not snoozed now (a snooze whose time has come is over).
+    #[default]
+    Active,
+    /// Archived and not in the bin.
+    Archived,
+    /// Snoozed until after now, not archived and not in the bin.
+    Snoozed,
+    /// Marked as spam or deleted, whatever else is true of it.
+    Trash,
+}
+
+impl Scope {
+    /// Every scope, the default first.
+    pub const ALL: [Scope; 4] = [Scope::Active, Scope::Archived, Scope::Snoozed, Scope::Trash];
+
+    /// The lower-case name used in queries (`in:archived`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Active => "active",
+            Scope::Archived => "archived",
+            Scope::Snoozed => "snoozed",
+            Scope::Trash => "trash",
+        }
+    }
+
+    /// Whether `ticket` is in this scope at `now` (Unix seconds).
+    pub fn contains(self, ticket: &Ticket, now: i64) -> bool {
+        let binned = ticket.trash.is_some();
+        let snoozed = ticket.snoozed_at(now);
+        match self {
+            Scope::Active => !binned && !ticket.archived && !snoozed,
+            Scope::Archived => !binned && ticket.archived,
+            Scope::Snoozed => !binned && !ticket.archived && snoozed,
+            Scope::Trash => binned,
+        }
+    }
+
+    /// Whether the scope lists completed tickets whatever the filter says: the archive holds
+    /// only completed tickets, and the bin is emptied by looking at all of it.
+    pub fn lists_completed(self) -> bool {
+        matches!(self, Scope::Archived | Scope::Trash)
+    }
+}
+
 /// A queue filter. Empty lists and `None` ask nothing; values within one list are alternatives
 /// ("status open or pending"), different fields must all hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,8 +133,12 @@ pub struct Filter {
     /// phrase.
     pub text: Vec<String>,
     /// Also list solved and closed tickets (otherwise shown only when the filter names their
-    /// status or category).
+    /// status or category, or the scope lists them: see [`Filter::shows_completed`]).
     pub show_completed: bool,
+    /// Where to look: the working queues (the default), the archive, the snoozed tickets or the
+    /// bin.
+    #[serde(default)]
+    pub scope: Scope,
 }
 
 /// What a filter needs besides the ticket.
@@ -95,7 +148,7 @@ pub struct FilterContext<'a> {
     pub workspace: &'a Workspace,
     /// The viewer, for "me".
     pub me: Uuid,
-    /// Now (Unix seconds), for durations.
+    /// Now (Unix seconds), for durations and snoozes.
     pub now: i64,
     /// The zone whose days date ranges mean.
     pub zone: &'a Zone,
@@ -109,6 +162,9 @@ impl Filter {
         indicator: Option<&Indicator>,
         ctx: &FilterContext<'_>,
     ) -> bool {
+        if !self.scope.contains(ticket, ctx.now) {
+            return false;
+        }
         let category = ctx.workspace.category(&ticket.status);
         if category.is_completed() && !self.shows_completed(ctx.workspace) {
             return false;
@@ -178,9 +234,11 @@ impl Filter {
             })
     }
 
-    /// Whether completed tickets are listed: asked for, or named by status or category.
+    /// Whether completed tickets are listed: asked for, named by status or category, or in a
+    /// scope that lists them ([`Scope::lists_completed`]: the Archived and Spam/Deleted views).
     pub fn shows_completed(&self, workspace: &Workspace) -> bool {
         self.show_completed
+            || self.scope.lists_completed()
             || self.categories.iter().any(|c| c.is_completed())
             || self
                 .statuses

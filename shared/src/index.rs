@@ -3,11 +3,12 @@
 //!
 //! Each ticket has a slot; each hot filter field is a column of small integers or instants indexed
 //! by slot (statuses, types, agents, teams and tags interned as numbers, tags also as one bitset
-//! per tag), free text is a word index (`index/text.rs`), and every sort order is kept as a
-//! sorted list of slots. A filter narrows a bitset of slots column by column, visiting only slots still in it; a
-//! sorted view walks the order's list and keeps the slots in the set, so nothing is sorted per
-//! keystroke. Changes arrive one ticket at a time and update the columns, the word lists and the
-//! orders in place ([`QueueIndex::upsert`]); only [`QueueIndex::build`] sorts.
+//! per tag, archive and bin as flag bits, the end of a snooze as an instant), free text is a word
+//! index (`index/text.rs`), and every sort order is kept as a sorted list of slots. A filter
+//! narrows a bitset of slots column by column, visiting only slots still in it; a sorted view
+//! walks the order's list and keeps the slots in the set, so nothing is sorted per keystroke.
+//! Changes arrive one ticket at a time and update the columns, the word lists and the orders in
+//! place ([`QueueIndex::upsert`]); only [`QueueIndex::build`] sorts.
 //!
 //! The answers are exactly those of [`Filter::matches`] and [`Sort::compare`] over the tickets
 //! (a property test holds the index to them), with one documented difference: a ticket whose
@@ -18,7 +19,7 @@ mod text;
 
 pub use bits::Bits;
 
-use crate::filter::{Filter, FilterContext, Who, digits};
+use crate::filter::{Filter, FilterContext, Scope, Who, digits};
 use crate::mutation::Actor;
 use crate::queue::{Counts, Sort};
 use crate::sla::{Schedule, SlaEngine};
@@ -33,6 +34,11 @@ use uuid::Uuid;
 
 /// No value: no assignee, no team, not completed.
 const NONE: u32 = u32::MAX;
+
+/// In the `filed` column: archived.
+const ARCHIVED: u8 = 1;
+/// In the `filed` column: marked as spam or deleted.
+const BINNED: u8 = 2;
 
 /// Values as small numbers, in order of first appearance.
 #[derive(Debug, Clone)]
@@ -105,6 +111,10 @@ pub struct QueueIndex {
     completed_in: Vec<i64>,
     /// Unix seconds since which an unassigned ticket has waited; `i64::MAX` when assigned.
     unassigned_since: Vec<i64>,
+    /// [`ARCHIVED`] and [`BINNED`] (spam or deleted).
+    filed: Vec<u8>,
+    /// Unix seconds the snooze ends; `i64::MIN` when not snoozed.
+    snoozed_until: Vec<i64>,
     reference: Vec<Option<Box<str>>>,
     email: Vec<Option<Box<str>>>,
     phone: Vec<Option<Box<str>>>,
@@ -239,6 +249,8 @@ impl QueueIndex {
                 self.updated.push(0);
                 self.completed_in.push(i64::MIN);
                 self.unassigned_since.push(i64::MAX);
+                self.filed.push(0);
+                self.snoozed_until.push(i64::MIN);
                 self.reference.push(None);
                 self.email.push(None);
                 self.phone.push(None);
@@ -286,6 +298,9 @@ impl QueueIndex {
         } else {
             i64::MAX
         };
+        self.filed[s] =
+            if t.archived { ARCHIVED } else { 0 } | if t.trash.is_some() { BINNED } else { 0 };
+        self.snoozed_until[s] = t.snoozed_until.map_or(i64::MIN, |u| u.timestamp());
         self.reference[s] = t.reference.as_deref().map(|r| r.to_lowercase().into());
         let requester = t.requester.as_ref();
         self.email[s] = requester
@@ -429,6 +444,15 @@ impl QueueIndex {
             table.push(f.teams.contains(&None));
             table
         });
+        // The scope as the bits of `filed` it reads and the value they must have, and whether the
+        // ticket must be snoozed now (`None`: either way); [`Scope::contains`] is the meaning.
+        let (filed_mask, filed, snoozed) = match f.scope {
+            Scope::Active => (ARCHIVED | BINNED, 0, Some(false)),
+            Scope::Archived => (ARCHIVED | BINNED, ARCHIVED, None),
+            Scope::Snoozed => (ARCHIVED | BINNED, 0, Some(true)),
+            Scope::Trash => (BINNED, BINNED, None),
+        };
+        let now = ctx.now;
         let lookup = |table: &[bool], code: u32| {
             let i = if code == NONE {
                 table.len() - 1
@@ -438,7 +462,9 @@ impl QueueIndex {
             table[i]
         };
         sel.retain(|s| {
-            categories & (1 << self.category[s] as u8) != 0
+            self.filed[s] & filed_mask == filed
+                && snoozed.is_none_or(|x| (self.snoozed_until[s] > now) == x)
+                && categories & (1 << self.category[s] as u8) != 0
                 && priorities & (1 << self.priority[s] as u8) != 0
                 && channels & (1 << self.channel[s] as u16) != 0
                 && statuses.as_ref().is_none_or(|t| t[self.status[s] as usize])

@@ -23,7 +23,7 @@ pub use mutation::{Actor, Context, Mutation, Rejection, apply};
 pub use preset::Preset;
 pub use reference::ReferenceScheme;
 pub use status::{Status, StatusCategory, StatusId};
-pub use ticket::{Channel, Priority, Requester, Ticket};
+pub use ticket::{Channel, Priority, Requester, Ticket, Trash};
 pub use workspace::{Agent, FieldDef, FieldKind, FieldValue, Role, Tag, Team, Workspace};
 
 /// Most tags one ticket may carry.

@@ -6,13 +6,13 @@
 
 use crate::event::{Created, Event, EventKind, Message, Visibility};
 use crate::status::{StatusCategory, StatusId};
-use crate::ticket::{Channel, Priority, Requester, Ticket};
+use crate::ticket::{Channel, Priority, Requester, Ticket, Trash};
 use crate::workspace::{FieldValue, Role, Workspace};
 use crate::{
     MAX_DESCRIPTION_CHARS, MAX_NOTE_CHARS, MAX_REPLY_CHARS, MAX_TAGS_PER_TICKET, MAX_TITLE_CHARS,
 };
 // Hours and minutes by hand: chrono's strftime engine would otherwise land in the browser download.
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -155,6 +155,27 @@ pub enum Mutation {
         /// New value; `null` clears it.
         value: Option<FieldValue>,
     },
+    /// Put a completed ticket in the archive, or take it out with `false`.
+    Archive {
+        /// The ticket.
+        ticket_id: Uuid,
+        /// Archived or not.
+        archived: bool,
+    },
+    /// Snooze until a time, or wake now with `null`.
+    Snooze {
+        /// The ticket.
+        ticket_id: Uuid,
+        /// When it comes back; must be later than now.
+        until: Option<DateTime<Utc>>,
+    },
+    /// Mark as spam or deleted, or restore with `null`.
+    SetTrash {
+        /// The ticket.
+        ticket_id: Uuid,
+        /// Spam, deleted, or restored.
+        trash: Option<Trash>,
+    },
 }
 
 impl Mutation {
@@ -173,7 +194,10 @@ impl Mutation {
             | Mutation::RemoveTag { ticket_id, .. }
             | Mutation::EditTitle { ticket_id, .. }
             | Mutation::EditDescription { ticket_id, .. }
-            | Mutation::SetField { ticket_id, .. } => *ticket_id,
+            | Mutation::SetField { ticket_id, .. }
+            | Mutation::Archive { ticket_id, .. }
+            | Mutation::Snooze { ticket_id, .. }
+            | Mutation::SetTrash { ticket_id, .. } => *ticket_id,
         }
     }
 
@@ -193,6 +217,9 @@ impl Mutation {
             Mutation::EditTitle { .. } => "edit_title",
             Mutation::EditDescription { .. } => "edit_description",
             Mutation::SetField { .. } => "set_field",
+            Mutation::Archive { .. } => "archive",
+            Mutation::Snooze { .. } => "snooze",
+            Mutation::SetTrash { .. } => "set_trash",
         }
     }
 }
@@ -311,6 +338,31 @@ pub enum Rejection {
         /// The current status label.
         status: String,
     },
+    /// Archive of a ticket that is not finished.
+    #[error("Ticket {reference} is not solved or closed; only completed tickets can be archived.")]
+    NotArchivable {
+        /// Ticket reference.
+        reference: String,
+    },
+    /// Snooze of a ticket that is finished.
+    #[error(
+        "Ticket {reference} is solved or closed; only tickets still being worked on can be snoozed."
+    )]
+    NotSnoozable {
+        /// Ticket reference.
+        reference: String,
+    },
+    /// Snooze until a time that is not in the future.
+    #[error(
+        "Ticket {reference} cannot be snoozed until {:04}-{:02}-{:02} {:02}:{:02} UTC: that time has passed; pick a later one.",
+        .until.year(), .until.month(), .until.day(), .until.hour(), .until.minute()
+    )]
+    SnoozeInThePast {
+        /// Ticket reference.
+        reference: String,
+        /// The time asked for.
+        until: DateTime<Utc>,
+    },
     /// A message id that is already on a timeline (reported by the server, which knows them all).
     #[error("This message was already added to the timeline; it was not added twice.")]
     DuplicateMessage,
@@ -380,7 +432,12 @@ pub fn apply(
             ..
         }
     );
-    if category == StatusCategory::Closed && !is_internal_note {
+    // Filing a ticket away is not working on it, so it is allowed on a closed one too.
+    let files_away = matches!(
+        mutation,
+        Mutation::Archive { .. } | Mutation::Snooze { .. } | Mutation::SetTrash { .. }
+    );
+    if category == StatusCategory::Closed && !is_internal_note && !files_away {
         return Err(Rejection::Closed {
             reference: reference(),
         });
@@ -402,7 +459,7 @@ pub fn apply(
         })
     };
 
-    let events = match mutation {
+    let mut events = match mutation {
         // Answered above, before any rule that could mask the duplicate.
         Mutation::Create { .. } => Vec::new(),
         Mutation::Start { .. } => {
@@ -537,7 +594,8 @@ pub fn apply(
                 author_name: ctx.actor.name.clone(),
                 body: body.to_owned(),
             }))];
-            // The customer answered: a ticket waiting on them, or solved, is back in the queue.
+            // The customer answered: a ticket waiting on them, or solved, is back in the queue,
+            // and so is one the team archived or snoozed.
             if !from_staff && matches!(category, StatusCategory::Pending | StatusCategory::Solved) {
                 let back_to = if ticket.assignee.is_some() {
                     StatusCategory::Open
@@ -547,6 +605,12 @@ pub fn apply(
                 if let Some(status) = ws.first_in(back_to) {
                     events.extend(move_to(&status.id));
                 }
+            }
+            if !from_staff && ticket.archived {
+                events.push(event(EventKind::ArchiveChanged { archived: false }));
+            }
+            if !from_staff && ticket.snoozed_at(ctx.now.timestamp()) {
+                events.push(event(EventKind::SnoozeChanged { until: None }));
             }
             events
         }
@@ -624,7 +688,80 @@ pub fn apply(
                 })]
             }
         }
+        Mutation::Archive { archived, .. } => {
+            if ticket.archived == *archived {
+                Vec::new()
+            } else if *archived && !category.is_completed() {
+                return Err(Rejection::NotArchivable {
+                    reference: reference(),
+                });
+            } else {
+                vec![event(EventKind::ArchiveChanged {
+                    archived: *archived,
+                })]
+            }
+        }
+        Mutation::Snooze { until, .. } => {
+            if let Some(until) = *until {
+                if category.is_completed() {
+                    return Err(Rejection::NotSnoozable {
+                        reference: reference(),
+                    });
+                }
+                if until <= ctx.now {
+                    return Err(Rejection::SnoozeInThePast {
+                        reference: reference(),
+                        until,
+                    });
+                }
+            }
+            if ticket.snoozed_until == *until {
+                Vec::new()
+            } else {
+                vec![event(EventKind::SnoozeChanged { until: *until })]
+            }
+        }
+        Mutation::SetTrash { trash, .. } => {
+            if ticket.trash == *trash {
+                Vec::new()
+            } else {
+                vec![event(EventKind::TrashChanged {
+                    from: ticket.trash,
+                    to: *trash,
+                })]
+            }
+        }
     };
+    // The archive holds finished work and a snooze defers unfinished work: a ticket reopened
+    // (by any mutation that moves its status) leaves the archive, and one completed wakes up.
+    let last_status = events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::StatusChanged { to, .. } => Some(ws.category(to).is_completed()),
+        _ => None,
+    });
+    if let Some(completed) = last_status {
+        let archived = events
+            .iter()
+            .rev()
+            .find_map(|e| match e.kind {
+                EventKind::ArchiveChanged { archived } => Some(archived),
+                _ => None,
+            })
+            .unwrap_or(ticket.archived);
+        let snoozed = events
+            .iter()
+            .rev()
+            .find_map(|e| match e.kind {
+                EventKind::SnoozeChanged { until } => Some(until),
+                _ => None,
+            })
+            .unwrap_or(ticket.snoozed_until);
+        if archived && !completed {
+            events.push(event(EventKind::ArchiveChanged { archived: false }));
+        }
+        if snoozed.is_some() && completed {
+            events.push(event(EventKind::SnoozeChanged { until: None }));
+        }
+    }
     Ok(events)
 }
 

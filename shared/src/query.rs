@@ -19,22 +19,25 @@
 //! - Agents, teams and tags may also be written as their UUID, which is how [`print()`] writes one
 //!   whose name does not name it alone (two agents called "Ana", a team called "none").
 //! - Repeated list keys merge, keeping the first occurrence of each value; every `tag:` term is a
-//!   group of its own (`tag:a,b tag:c` is (a or b) and c). The single-valued keys (`created`,
-//!   `updated`, `completed_in`, `unassigned`, `email`, `phone`, `ref`) may appear once: merging two
-//!   ranges would silently guess what was meant.
+//!   group of its own (`tag:a,b tag:c` is (a or b) and c). The single-valued keys (`in`,
+//!   `created`, `updated`, `completed_in`, `unassigned`, `email`, `phone`, `ref`) may appear once:
+//!   merging two ranges would silently guess what was meant.
+//! - `in:` picks the [`Scope`]: `in:archived`, `in:snoozed`, `in:trash` (spam and deleted), or
+//!   `in:active`, the working queues, which is also what a query without `in:` means.
 //! - Dates are whole days: `D`, `>D`, `>=D`, `<D`, `<=D`, `A..B`, `A..`, `..B`, all inclusive.
 //!   Durations take the same forms with a unit (`s`, `m`, `h`, `d`, `w`); a bare duration `2h`
 //!   means `<=2h`, and `any` asks only that the ticket be completed (or unassigned).
 //!   Ranges that end before they start are kept as written: they match nothing.
-//! - [`print()`] writes keys in the order unknown-filter errors list them (status, category, ...,
-//!   show), then the free text; values in the filter's order, bare when they read back unquoted
-//!   and quoted otherwise; a status by label unless the label names another status too, then by
-//!   id; an agent by name, else email, else UUID. Ranges come out as `D`, `>=D`, `<=D` or
-//!   `A..B`; durations in the largest unit that divides them (`90m`, `3601s`).
+//! - [`print()`] writes keys in the order unknown-filter errors list them (in, status, category,
+//!   ..., show), leaving out `in:active`, then the free text; values in the filter's order, bare
+//!   when they read back unquoted and quoted otherwise; a status by label unless the label names
+//!   another status too, then by id; an agent by name, else email, else UUID. Ranges come out
+//!   as `D`, `>=D`, `<=D` or `A..B`; durations in the largest unit that divides them (`90m`,
+//!   `3601s`).
 //! - Not expressible: an empty tag group (`tags: vec![vec![]]`, which matches nothing) is left out
 //!   by [`print()`]; a status or type the workspace no longer has is printed but will not parse.
 
-use crate::filter::{DateRange, DurationRange, Filter, Who};
+use crate::filter::{DateRange, DurationRange, Filter, Scope, Who};
 use crate::sla::SlaFilter;
 use crate::status::{StatusCategory, StatusId};
 use crate::ticket::{Channel, Priority};
@@ -79,6 +82,9 @@ pub fn print(filter: &Filter, workspace: &Workspace) -> String {
             terms.push(format!("{}:{}", key.name(), values.join(",")));
         }
     };
+    if filter.scope != Scope::Active {
+        list(Key::In, vec![filter.scope.name().to_owned()]);
+    }
     list(
         Key::Status,
         filter.statuses.iter().map(|s| status_text(ws, s)).collect(),
@@ -191,6 +197,7 @@ pub fn print(filter: &Filter, workspace: &Workspace) -> String {
 /// A filter name, before the colon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
+    In,
     Status,
     Category,
     Priority,
@@ -212,7 +219,8 @@ enum Key {
 
 impl Key {
     /// Every key, in the order [`print()`] writes them.
-    const ALL: [Key; 17] = [
+    const ALL: [Key; 18] = [
+        Key::In,
         Key::Status,
         Key::Category,
         Key::Priority,
@@ -234,6 +242,7 @@ impl Key {
 
     fn name(self) -> &'static str {
         match self {
+            Key::In => "in",
             Key::Status => "status",
             Key::Category => "category",
             Key::Priority => "priority",
@@ -495,6 +504,10 @@ impl Parser<'_> {
                 f.tags.push(group);
             }
             Key::Sla => merge(&mut f.sla, &values, sla)?,
+            Key::In => {
+                let v = self.single(key, start, values)?;
+                self.filter.scope = v.check(scope(&v.text))?;
+            }
             Key::Show => {
                 for v in &values {
                     if squash(&v.text) != "completed" {
@@ -550,6 +563,7 @@ impl Parser<'_> {
             Key::CompletedIn | Key::Unassigned => {
                 format!("write one range instead, like {name}:1h..1d")
             }
+            Key::In => "a ticket is in one place at a time; keep one".to_owned(),
             _ => format!("keep one, and quote a {name} that holds a comma"),
         };
         if let Some(&(_, first)) = self.given.iter().find(|(k, _)| *k == key) {
@@ -927,6 +941,10 @@ fn priority(text: &str) -> Result<Priority, String> {
 
 fn channel(text: &str) -> Result<Channel, String> {
     named(&Channel::ALL, Channel::name, "channel", text)
+}
+
+fn scope(text: &str) -> Result<Scope, String> {
+    named(&Scope::ALL, Scope::name, "place", text)
 }
 
 fn sla(text: &str) -> Result<SlaFilter, String> {

@@ -124,6 +124,26 @@ impl Channel {
     }
 }
 
+/// Why a ticket is in the bin: out of every queue but the Spam/Deleted view, until restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trash {
+    /// Unwanted mail or abuse, not a real request.
+    Spam,
+    /// Deleted by an agent.
+    Deleted,
+}
+
+impl Trash {
+    /// A human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Trash::Spam => "Spam",
+            Trash::Deleted => "Deleted",
+        }
+    }
+}
+
 /// The person a ticket is for, copied onto the ticket so lists and filters work offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requester {
@@ -188,6 +208,15 @@ pub struct Ticket {
     /// Number of public replies (what a customer may count).
     #[serde(default)]
     pub public_message_count: u32,
+    /// Put away in the archive (only completed tickets are; reopening takes it out).
+    #[serde(default)]
+    pub archived: bool,
+    /// Out of the queue until this time; at or before now it is awake again.
+    #[serde(default)]
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// Marked as spam or deleted; `None` for every ticket not in the bin.
+    #[serde(default)]
+    pub trash: Option<Trash>,
     /// Number of events folded into this ticket.
     pub version: u64,
     /// What the SLA clocks run on, folded from the same events.
@@ -200,18 +229,27 @@ impl Ticket {
         self.unassigned_at.unwrap_or(self.created_at)
     }
 
+    /// Whether the ticket is snoozed at `now` (Unix seconds): a snooze ends at its time.
+    pub fn snoozed_at(&self, now: i64) -> bool {
+        self.snoozed_until
+            .is_some_and(|until| until.timestamp() > now)
+    }
+
     /// The reference, or a placeholder while the server has not assigned one.
     pub fn display_reference(&self) -> &str {
         self.reference.as_deref().unwrap_or("(reference pending)")
     }
 
-    /// The ticket as its requester may see it: tags, custom fields and the count of internal notes
-    /// are the team's business.
+    /// The ticket as its requester may see it: tags, custom fields, the count of internal notes,
+    /// and whether the team archived, snoozed, or binned it are the team's business.
     pub fn for_customer(&self) -> Ticket {
         Ticket {
             tags: Vec::new(),
             fields: BTreeMap::new(),
             message_count: self.public_message_count,
+            archived: false,
+            snoozed_until: None,
+            trash: None,
             ..self.clone()
         }
     }
@@ -256,6 +294,9 @@ impl Ticket {
             solved_at: None,
             message_count: 0,
             public_message_count: 0,
+            archived: false,
+            snoozed_until: None,
+            trash: None,
             version: 1,
             sla: SlaClock::created(
                 event.at,
@@ -303,6 +344,9 @@ impl Ticket {
                     self.fields.remove(field);
                 }
             },
+            EventKind::ArchiveChanged { archived } => self.archived = *archived,
+            EventKind::SnoozeChanged { until } => self.snoozed_until = *until,
+            EventKind::TrashChanged { to, .. } => self.trash = *to,
             EventKind::MessageAdded(message) => {
                 self.message_count += 1;
                 if message.visibility == Visibility::Public {

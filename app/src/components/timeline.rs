@@ -3,7 +3,7 @@
 use crate::contexts::use_store;
 use crate::format;
 use deskline_shared::event::Message;
-use deskline_shared::{Channel, Event, EventKind, Requester, Ticket, Visibility, Workspace};
+use deskline_shared::{Channel, Event, EventKind, Requester, Ticket, Trash, Visibility, Workspace};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -74,6 +74,29 @@ fn describe(event: &Event, ws: &Workspace, requester: Option<&Requester>) -> Str
                 None => format!("{who} cleared {label}"),
             }
         }
+        EventKind::ArchiveChanged { archived: true } => format!("{who} archived the ticket"),
+        EventKind::ArchiveChanged { archived: false } => {
+            format!("{who} took it out of the archive")
+        }
+        // The day and time as seen when it was snoozed ("until Mon 09:00"), beside that moment.
+        EventKind::SnoozeChanged { until: Some(until) } => format!(
+            "{who} snoozed it until {}",
+            format::deadline(*until, event.at)
+        ),
+        EventKind::SnoozeChanged { until: None } => format!("{who} woke it up"),
+        EventKind::TrashChanged {
+            to: Some(Trash::Spam),
+            ..
+        } => format!("{who} marked it as spam"),
+        EventKind::TrashChanged {
+            to: Some(Trash::Deleted),
+            ..
+        } => format!("{who} deleted it"),
+        EventKind::TrashChanged {
+            from: Some(Trash::Spam),
+            to: None,
+        } => format!("{who} restored it from spam"),
+        EventKind::TrashChanged { .. } => format!("{who} restored it"),
         EventKind::MessageAdded(_) => format!("{who} wrote a message"),
     }
 }

@@ -1,9 +1,10 @@
 use super::*;
 use crate::Preset;
-use crate::filter::{DateRange, DurationRange};
+use crate::filter::{DateRange, DurationRange, Scope};
 use crate::fixtures;
 use crate::fixtures::workload::{Rng, vary, workload};
 use crate::sla::{SlaFilter, Zone};
+use crate::ticket::Trash;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proptest::prelude::*;
 
@@ -89,6 +90,12 @@ fn random_filter(rng: &mut Rng, ws: &Workspace, now: DateTime<Utc>) -> Filter {
             .map(str::to_owned)
             .collect(),
         show_completed: rng.chance(40),
+        scope: match rng.below(100) {
+            0..55 => Scope::Active,
+            55..70 => Scope::Archived,
+            70..85 => Scope::Snoozed,
+            _ => Scope::Trash,
+        },
     }
 }
 
@@ -252,4 +259,151 @@ fn dates_are_days_in_the_zone() {
     };
     assert!(on("2026-02-01").matches(&t, None, &ctx));
     assert!(!on("2026-01-31").matches(&t, None, &ctx));
+}
+
+/// Every combination of the filing states, on a solved and on an open ticket.
+fn filed_tickets(ws: &Workspace) -> Vec<Ticket> {
+    let (base, _) = fixtures::ticket(ws, Uuid::from_u128(1));
+    let mut tickets = Vec::new();
+    for (n, status) in ["open", "resolved"].into_iter().enumerate() {
+        for archived in [false, true] {
+            for snooze in [None, Some(-60), Some(0), Some(1), Some(3_600)] {
+                for trash in [None, Some(Trash::Spam), Some(Trash::Deleted)] {
+                    let mut t = base.clone();
+                    t.id = Uuid::from_u128(tickets.len() as u128 + 1);
+                    t.status = StatusId::new(status);
+                    t.solved_at = (n == 1).then_some(t.created_at);
+                    t.archived = archived;
+                    t.snoozed_until = snooze.map(|s| fixtures::at(0) + Duration::seconds(s));
+                    t.trash = trash;
+                    tickets.push(t);
+                }
+            }
+        }
+    }
+    tickets
+}
+
+#[test]
+fn each_ticket_is_in_exactly_one_scope_and_the_index_agrees() {
+    // Setup
+    let ws = fixtures::workspace(Preset::SupportModule);
+    let tickets = filed_tickets(&ws);
+    let engine = SlaEngine::new(&ws.sla, fixtures::at(0));
+    let index = QueueIndex::build(&tickets, &ws, &engine);
+    let admin = Actor {
+        id: fixtures::ANA,
+        name: "Admin".into(),
+        role: crate::Role::Admin,
+    };
+    let zone = Zone::default();
+    let ctx = FilterContext {
+        workspace: &ws,
+        me: fixtures::ANA,
+        now: fixtures::at(0).timestamp(),
+        zone: &zone,
+    };
+    for t in &tickets {
+        // Exec
+        let scopes: Vec<Scope> = Scope::ALL
+            .into_iter()
+            .filter(|s| s.contains(t, ctx.now))
+            .collect();
+        // Check: the bin wins, then the archive, then the snooze; a snooze ending now is over.
+        let want = if t.trash.is_some() {
+            Scope::Trash
+        } else if t.archived {
+            Scope::Archived
+        } else if t.snoozed_until.is_some_and(|u| u > fixtures::at(0)) {
+            Scope::Snoozed
+        } else {
+            Scope::Active
+        };
+        assert_eq!(
+            scopes,
+            [want],
+            "{:?}",
+            (t.archived, t.snoozed_until, t.trash)
+        );
+    }
+    for scope in Scope::ALL {
+        for show_completed in [false, true] {
+            let filter = Filter {
+                scope,
+                show_completed,
+                ..Filter::default()
+            };
+            let want = expected(&tickets, &engine, &filter, Sort::Newest, &ctx, &admin);
+            let got = answer(&index, &filter, Sort::Newest, &ctx, &admin);
+            assert_eq!(got, want, "{scope:?}, show completed: {show_completed}");
+        }
+    }
+}
+
+#[test]
+fn the_archive_and_the_bin_list_completed_tickets_the_other_scopes_only_when_asked() {
+    // Setup
+    let ws = fixtures::workspace(Preset::SupportModule);
+    let (mut t, _) = fixtures::ticket(&ws, Uuid::from_u128(1));
+    t.status = StatusId::new("resolved");
+    let zone = Zone::default();
+    let ctx = FilterContext {
+        workspace: &ws,
+        me: fixtures::ANA,
+        now: fixtures::at(0).timestamp(),
+        zone: &zone,
+    };
+    let in_scope = |scope, show_completed| Filter {
+        scope,
+        show_completed,
+        ..Filter::default()
+    };
+    // Exec + Check
+    assert!(!in_scope(Scope::Active, false).matches(&t, None, &ctx));
+    assert!(in_scope(Scope::Active, true).matches(&t, None, &ctx));
+    t.archived = true;
+    assert!(in_scope(Scope::Archived, false).matches(&t, None, &ctx));
+    assert!(!in_scope(Scope::Active, true).matches(&t, None, &ctx));
+    t.trash = Some(Trash::Deleted);
+    assert!(in_scope(Scope::Trash, false).matches(&t, None, &ctx));
+    assert!(!in_scope(Scope::Archived, false).matches(&t, None, &ctx));
+    // Other filters still apply inside a scope.
+    let urgent = Filter {
+        priorities: vec![Priority::Urgent],
+        ..in_scope(Scope::Trash, false)
+    };
+    assert!(!urgent.matches(&t, None, &ctx));
+}
+
+#[test]
+fn the_workload_files_a_realistic_share_of_tickets_away() {
+    // Setup
+    let (ws, _, tickets, now) = workload(7, 2_000);
+    let now = now.timestamp();
+    // Exec
+    let share = |scope: Scope| {
+        let n = tickets.iter().filter(|t| scope.contains(t, now)).count();
+        n * 100 / tickets.len()
+    };
+    let snoozes_over = tickets
+        .iter()
+        .filter(|t| t.snoozed_until.is_some_and(|u| u.timestamp() <= now))
+        .count();
+    // Check: every scope is well populated, so the property tests above exercise all of them.
+    let shares = Scope::ALL.map(share);
+    assert!((55..=85).contains(&shares[0]), "{shares:?}");
+    assert!(
+        shares[1..].iter().all(|&s| (3..=30).contains(&s)),
+        "{shares:?}"
+    );
+    assert!(snoozes_over > 20, "{snoozes_over}");
+    let archived = tickets.iter().filter(|t| t.archived);
+    let archived_open = archived
+        .clone()
+        .filter(|t| !ws.category(&t.status).is_completed())
+        .count();
+    assert!(
+        archived_open * 10 < archived.count(),
+        "mostly as the rules allow"
+    );
 }

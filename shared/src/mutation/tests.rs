@@ -626,6 +626,394 @@ fn mutations_use_the_wire_format_of_the_sync_protocol() {
     assert_eq!(back, m);
     let unknown = serde_json::json!({"name": "set_priority", "args": {"ticket_id": Uuid::from_u128(1), "priority": "low", "colour": 1}});
     assert!(serde_json::from_value::<Mutation>(unknown).is_err());
+    let id = Uuid::from_u128(1);
+    let filing = [
+        (
+            serde_json::json!({"name": "archive", "args": {"ticket_id": id, "archived": true}}),
+            Mutation::Archive {
+                ticket_id: id,
+                archived: true,
+            },
+        ),
+        (
+            serde_json::json!({"name": "snooze", "args": {"ticket_id": id, "until": "2026-03-09T09:00:00Z"}}),
+            Mutation::Snooze {
+                ticket_id: id,
+                until: Some(at(7 * 24 * 60)),
+            },
+        ),
+        (
+            serde_json::json!({"name": "snooze", "args": {"ticket_id": id, "until": null}}),
+            Mutation::Snooze {
+                ticket_id: id,
+                until: None,
+            },
+        ),
+        (
+            serde_json::json!({"name": "set_trash", "args": {"ticket_id": id, "trash": "spam"}}),
+            Mutation::SetTrash {
+                ticket_id: id,
+                trash: Some(Trash::Spam),
+            },
+        ),
+        (
+            serde_json::json!({"name": "set_trash", "args": {"ticket_id": id, "trash": null}}),
+            Mutation::SetTrash {
+                ticket_id: id,
+                trash: None,
+            },
+        ),
+    ];
+    for (json, m) in filing {
+        assert_eq!(serde_json::from_value::<Mutation>(json.clone()).unwrap(), m);
+        assert_eq!(serde_json::to_value(&m).unwrap(), json);
+        assert_eq!(json["name"], m.name());
+    }
+}
+
+fn solve(w: &mut World, minute: i64) {
+    w.run(
+        ANA,
+        minute,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: StatusId::new("resolved"),
+        },
+    )
+    .unwrap();
+}
+
+fn archive(w: &World, archived: bool) -> Mutation {
+    Mutation::Archive {
+        ticket_id: w.id(),
+        archived,
+    }
+}
+
+fn snooze(w: &World, until: Option<i64>) -> Mutation {
+    Mutation::Snooze {
+        ticket_id: w.id(),
+        until: until.map(at),
+    }
+}
+
+fn set_trash(w: &World, trash: Option<Trash>) -> Mutation {
+    Mutation::SetTrash {
+        ticket_id: w.id(),
+        trash,
+    }
+}
+
+#[test]
+fn only_completed_tickets_are_archived_and_archiving_twice_changes_nothing() {
+    // Setup
+    let mut w = World::new();
+    // Exec
+    let err = w.run(ANA, 1, archive(&w, true)).unwrap_err();
+    // Check
+    assert_eq!(
+        err.to_string(),
+        "Ticket TKT-0001 is not solved or closed; only completed tickets can be archived."
+    );
+    assert!(!w.ticket.archived);
+    assert!(
+        w.run(ANA, 2, archive(&w, false)).unwrap().is_empty(),
+        "unarchiving a ticket that is not archived changes nothing"
+    );
+    solve(&mut w, 3);
+    let events = w.run(ANA, 4, archive(&w, true)).unwrap();
+    assert_eq!(
+        events.iter().map(|e| &e.kind).collect::<Vec<_>>(),
+        [&EventKind::ArchiveChanged { archived: true }]
+    );
+    assert!(w.ticket.archived);
+    assert!(w.run(ANA, 5, archive(&w, true)).unwrap().is_empty());
+    w.run(ANA, 6, archive(&w, false)).unwrap();
+    assert!(!w.ticket.archived);
+    assert_eq!(w.status(), "resolved", "unarchiving keeps the status");
+}
+
+#[test]
+fn a_closed_ticket_can_still_be_archived_binned_and_woken() {
+    // Setup
+    let mut w = World::new();
+    w.run(ANA, 1, snooze(&w, Some(600))).unwrap();
+    w.run(
+        ANA,
+        2,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: StatusId::new("closed"),
+        },
+    )
+    .unwrap();
+    // Exec + Check: filing away is not working on the ticket.
+    assert_eq!(w.ticket.snoozed_until, None, "closing ends the snooze");
+    w.run(ANA, 3, archive(&w, true)).unwrap();
+    w.run(ANA, 4, set_trash(&w, Some(Trash::Deleted))).unwrap();
+    assert!(w.run(ANA, 5, snooze(&w, None)).unwrap().is_empty());
+    assert!(w.ticket.archived && w.ticket.trash == Some(Trash::Deleted));
+    let err = w.run(ANA, 6, snooze(&w, Some(600))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Ticket TKT-0001 is solved or closed; only tickets still being worked on can be snoozed."
+    );
+    let err = w
+        .run(
+            ANA,
+            7,
+            Mutation::SetPriority {
+                ticket_id: w.id(),
+                priority: Priority::High,
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, Rejection::Closed { .. }), "{err}");
+}
+
+#[test]
+fn a_snooze_ends_at_a_later_time_or_when_woken() {
+    // Setup
+    let mut w = World::new();
+    // Exec: the past and the present are not later.
+    let past = w.run(ANA, 10, snooze(&w, Some(5))).unwrap_err();
+    let now = w.run(ANA, 10, snooze(&w, Some(10))).unwrap_err();
+    // Check
+    assert_eq!(
+        past.to_string(),
+        "Ticket TKT-0001 cannot be snoozed until 2026-03-02 09:05 UTC: that time has passed; pick a later one."
+    );
+    assert!(
+        matches!(now, Rejection::SnoozeInThePast { until, .. } if until == at(10)),
+        "{now}"
+    );
+    let events = w.run(ANA, 10, snooze(&w, Some(24 * 60))).unwrap();
+    assert_eq!(
+        events.iter().map(|e| &e.kind).collect::<Vec<_>>(),
+        [&EventKind::SnoozeChanged {
+            until: Some(at(24 * 60))
+        }]
+    );
+    assert_eq!(w.ticket.snoozed_until, Some(at(24 * 60)));
+    assert!(
+        w.run(ANA, 11, snooze(&w, Some(24 * 60)))
+            .unwrap()
+            .is_empty(),
+        "the same snooze again changes nothing"
+    );
+    w.run(ANA, 12, snooze(&w, Some(48 * 60))).unwrap();
+    assert_eq!(w.ticket.snoozed_until, Some(at(48 * 60)));
+    w.run(ANA, 13, snooze(&w, None)).unwrap();
+    assert_eq!(w.ticket.snoozed_until, None);
+    assert!(w.run(ANA, 14, snooze(&w, None)).unwrap().is_empty());
+    assert_eq!(w.status(), "open", "a snooze leaves the status alone");
+}
+
+#[test]
+fn reopening_leaves_the_archive_and_completing_ends_the_snooze() {
+    // Setup
+    let mut w = World::new();
+    w.run(ANA, 1, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    w.run(ANA, 2, snooze(&w, Some(600))).unwrap();
+    // Exec
+    solve(&mut w, 3);
+    // Check
+    assert_eq!(w.ticket.snoozed_until, None);
+    // Exec: archived, then taken again (Start moves it back to an Open status).
+    w.run(ANA, 4, archive(&w, true)).unwrap();
+    let events = w
+        .run(ANA, 5, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    // Check
+    assert_eq!(w.status(), "in_progress");
+    assert!(!w.ticket.archived);
+    assert!(matches!(
+        events.last().map(|e| &e.kind),
+        Some(EventKind::ArchiveChanged { archived: false })
+    ));
+    // Moving between completed statuses keeps it archived.
+    w.run(
+        ANA,
+        6,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: StatusId::new("resolved"),
+        },
+    )
+    .unwrap();
+    w.run(ANA, 7, archive(&w, true)).unwrap();
+    w.run(
+        ANA,
+        8,
+        Mutation::SetStatus {
+            ticket_id: w.id(),
+            status: StatusId::new("closed"),
+        },
+    )
+    .unwrap();
+    assert!(w.ticket.archived);
+}
+
+#[test]
+fn a_customer_message_wakes_a_snoozed_ticket_and_takes_a_solved_one_out_of_the_archive() {
+    // Setup
+    let mut w = World::new();
+    w.run(ANA, 1, Mutation::Start { ticket_id: w.id() })
+        .unwrap();
+    w.run(ANA, 2, snooze(&w, Some(600))).unwrap();
+    let customer = fixtures::customer();
+    let reply = |n: u128| Mutation::Reply {
+        ticket_id: Uuid::from_u128(1),
+        message_id: Uuid::from_u128(n),
+        visibility: Visibility::Public,
+        body: "Any news?".into(),
+    };
+    let customer_writes = |w: &mut World, minute: i64, n: u128| {
+        let ctx = Context {
+            actor: &customer,
+            workspace: &w.ws,
+            now: at(minute),
+        };
+        let events = apply(Some(&w.ticket), &reply(n), &ctx).unwrap();
+        for e in &events {
+            w.ticket.apply_event(e);
+        }
+        events
+    };
+    // Exec
+    let events = customer_writes(&mut w, 3, 10);
+    // Check
+    assert_eq!(w.ticket.snoozed_until, None);
+    assert_eq!(w.status(), "in_progress");
+    assert!(events.iter().all(|e| e.actor == Some(fixtures::CUSTOMER)));
+    // Exec: a snooze already over is not woken again.
+    w.run(ANA, 4, snooze(&w, Some(5))).unwrap();
+    let events = customer_writes(&mut w, 6, 11);
+    // Check
+    assert_eq!(events.len(), 1, "only the message: {events:?}");
+    // Exec: solved and archived, then the customer writes.
+    solve(&mut w, 7);
+    w.run(ANA, 8, archive(&w, true)).unwrap();
+    let events = customer_writes(&mut w, 9, 12);
+    // Check
+    assert!(!w.ticket.archived);
+    assert_eq!(w.status(), "in_progress", "reopened as before");
+    let archive_events = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::ArchiveChanged { .. }))
+        .count();
+    assert_eq!(archive_events, 1, "{events:?}");
+    // An agent's reply leaves the snooze alone.
+    w.run(ANA, 10, snooze(&w, Some(600))).unwrap();
+    w.run(
+        ANA,
+        11,
+        Mutation::Reply {
+            ticket_id: w.id(),
+            message_id: Uuid::from_u128(13),
+            visibility: Visibility::Public,
+            body: "Still checking.".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(w.ticket.snoozed_until, Some(at(600)));
+}
+
+#[test]
+fn spam_and_deleted_tickets_are_binned_and_restored() {
+    // Setup
+    let mut w = World::new();
+    // Exec
+    let events = w.run(CARLA, 1, set_trash(&w, Some(Trash::Spam))).unwrap();
+    // Check
+    assert_eq!(
+        events.iter().map(|e| &e.kind).collect::<Vec<_>>(),
+        [&EventKind::TrashChanged {
+            from: None,
+            to: Some(Trash::Spam)
+        }]
+    );
+    assert_eq!(w.ticket.trash, Some(Trash::Spam));
+    assert!(
+        w.run(ANA, 2, set_trash(&w, Some(Trash::Spam)))
+            .unwrap()
+            .is_empty()
+    );
+    w.run(ANA, 3, set_trash(&w, Some(Trash::Deleted))).unwrap();
+    let events = w.run(ANA, 4, set_trash(&w, None)).unwrap();
+    assert!(matches!(
+        events[0].kind,
+        EventKind::TrashChanged {
+            from: Some(Trash::Deleted),
+            to: None
+        }
+    ));
+    assert_eq!(w.ticket.trash, None);
+    assert!(w.run(ANA, 5, set_trash(&w, None)).unwrap().is_empty());
+    assert_eq!(
+        w.ticket.version, 5,
+        "created, referenced, then three changes"
+    );
+}
+
+#[test]
+fn customers_cannot_file_tickets_away_nor_learn_that_they_were() {
+    // Setup
+    let mut w = World::new();
+    solve(&mut w, 1);
+    let customer = fixtures::customer();
+    let ctx = Context {
+        actor: &customer,
+        workspace: &w.ws,
+        now: at(2),
+    };
+    for (m, name) in [
+        (archive(&w, true), "archive"),
+        (snooze(&w, Some(60)), "snooze"),
+        (set_trash(&w, Some(Trash::Spam)), "set_trash"),
+    ] {
+        // Exec
+        let err = apply(Some(&w.ticket), &m, &ctx).unwrap_err();
+        // Check
+        assert_eq!(
+            err.to_string(),
+            format!("You cannot use \"{name}\" on a ticket: it needs an agent account.")
+        );
+    }
+    // Exec: the team files it away.
+    w.run(ANA, 3, archive(&w, true)).unwrap();
+    w.run(ANA, 4, set_trash(&w, Some(Trash::Spam))).unwrap();
+    let mut open = World::new();
+    let snoozed = open.run(ANA, 5, snooze(&open, Some(60))).unwrap();
+    // Check
+    let kinds = [
+        EventKind::ArchiveChanged { archived: true },
+        EventKind::TrashChanged {
+            from: None,
+            to: Some(Trash::Spam),
+        },
+        snoozed[0].kind.clone(),
+    ];
+    assert!(kinds.iter().all(|k| !k.visible_to_customer()));
+    let seen = crate::queue::as_seen_by(&customer, &w.ticket);
+    assert!(!seen.archived && seen.trash.is_none());
+    assert_eq!(open.ticket.for_customer().snoozed_until, None);
+}
+
+#[test]
+fn a_ticket_stored_before_filing_existed_still_decodes() {
+    // Setup
+    let w = World::new();
+    let mut json = serde_json::to_value(&w.ticket).unwrap();
+    for key in ["archived", "snoozed_until", "trash"] {
+        json.as_object_mut().unwrap().remove(key);
+    }
+    // Exec
+    let old: Ticket = serde_json::from_value(json).unwrap();
+    // Check
+    assert_eq!(old, w.ticket);
+    assert!(!old.archived && old.snoozed_until.is_none() && old.trash.is_none());
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -702,6 +1090,17 @@ mod properties {
                     value: v.map(|v| FieldValue::Text(v.into())),
                 }
             ),
+            any::<bool>().prop_map(move |archived| Mutation::Archive {
+                ticket_id,
+                archived
+            }),
+            // Steps are a minute apart, so some of these are already past.
+            prop::option::of(0i64..90).prop_map(move |m| Mutation::Snooze {
+                ticket_id,
+                until: m.map(at)
+            }),
+            prop::option::of(prop::sample::select(vec![Trash::Spam, Trash::Deleted]))
+                .prop_map(move |trash| Mutation::SetTrash { ticket_id, trash }),
         ]
     }
 
@@ -730,6 +1129,10 @@ mod properties {
                 }
                 prop_assert!(ticket.tags.len() <= crate::MAX_TAGS_PER_TICKET);
                 prop_assert!(ws.status(&ticket.status).is_some());
+                // The archive holds only completed tickets, and only unfinished ones are snoozed.
+                let completed = ws.category(&ticket.status).is_completed();
+                prop_assert!(!ticket.archived || completed, "archived but {}", ticket.status);
+                prop_assert!(ticket.snoozed_until.is_none() || !completed, "snoozed but {}", ticket.status);
             }
             // The server stores events as JSON and rebuilds tickets from them.
             let json = serde_json::to_string(&log).unwrap();
@@ -780,6 +1183,23 @@ mod properties {
                     value.as_ref().filter(|v| !v.is_blank())
                 );
             }
+            Mutation::Archive { archived, .. } => {
+                prop_assert_eq!(after.archived, *archived);
+                prop_assert!(!archived || ws.category(&after.status).is_completed());
+            }
+            Mutation::Snooze { until, .. } => prop_assert_eq!(after.snoozed_until, *until),
+            Mutation::SetTrash { trash, .. } => prop_assert_eq!(after.trash, *trash),
+        }
+        let filed = |t: &Ticket| (t.archived, t.snoozed_until, t.trash);
+        let files = matches!(
+            m,
+            Mutation::Archive { .. } | Mutation::Snooze { .. } | Mutation::SetTrash { .. }
+        );
+        if !files && after.status == before.status {
+            prop_assert_eq!(filed(after), filed(before), "only a status change refiles");
+        }
+        if files {
+            prop_assert_eq!(&after.status, &before.status, "filing keeps the status");
         }
         if after != before {
             prop_assert!(after.version > before.version);

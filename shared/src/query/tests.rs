@@ -347,6 +347,34 @@ fn examples_parse_to_their_filters() {
         ),
         (
             Aw,
+            "in:archived",
+            Filter {
+                scope: Scope::Archived,
+                ..Filter::default()
+            },
+        ),
+        (
+            Aw,
+            "priority:low IN:Snoozed",
+            Filter {
+                priorities: vec![Priority::Low],
+                scope: Scope::Snoozed,
+                ..Filter::default()
+            },
+        ),
+        (
+            Aw,
+            r#"in:"trash" refund"#,
+            Filter {
+                scope: Scope::Trash,
+                text: vec!["refund".into()],
+                ..Filter::default()
+            },
+        ),
+        // The working queues are the default, so `in:active` asks nothing more.
+        (Aw, "in:active", Filter::default()),
+        (
+            Aw,
             r#"refund "refund request" don't a,b "a \"b\" \\ c" "" !!! refund"#,
             Filter {
                 text: vec![
@@ -436,6 +464,26 @@ fn print_writes_the_canonical_query() {
             },
             r#"created:2026-02-01..2026-01-01 updated:>=+10000-01-01 completed_in:0s..3601s unassigned:>=2w ref:"" show:completed"#,
         ),
+        // The scope comes first; the default one is left out.
+        (
+            ws(Preset::AgentWorkspace),
+            Filter {
+                priorities: vec![Priority::Urgent],
+                text: vec!["refund".into()],
+                scope: Scope::Trash,
+                ..Filter::default()
+            },
+            "in:trash priority:urgent refund",
+        ),
+        (
+            ws(Preset::AgentWorkspace),
+            Filter {
+                priorities: vec![Priority::Urgent],
+                scope: Scope::Active,
+                ..Filter::default()
+            },
+            "priority:urgent",
+        ),
     ];
     for (ws, filter, expected) in cases {
         // Exec
@@ -466,7 +514,7 @@ fn errors_point_at_the_column_and_say_what_was_expected() {
             Aw,
             "foo:bar",
             1,
-            r#"unknown filter "foo"; expected status, category, priority, type, channel, assignee, team, tag, sla, created, updated, completed_in, unassigned, email, phone, ref, show"#,
+            r#"unknown filter "foo"; expected in, status, category, priority, type, channel, assignee, team, tag, sla, created, updated, completed_in, unassigned, email, phone, ref, show"#,
         ),
         (
             Aw,
@@ -616,6 +664,20 @@ fn errors_point_at_the_column_and_say_what_was_expected() {
         (Aw, "tag:nope", 5, "expected one of tag0, tag1"),
         (Aw, "tag:nope", 5, "and 3 more"),
         (Aw, "show:everything", 6, "expected show:completed"),
+        (
+            Aw,
+            "in:spam",
+            4,
+            r#"no place named "spam"; expected one of active, archived, snoozed, trash"#,
+        ),
+        (Aw, "in:", 4, r#"expected a value after "in:""#),
+        (
+            Aw,
+            "in:archived in:trash",
+            13,
+            "in is already given at column 1; a ticket is in one place at a time",
+        ),
+        (Aw, "in:archived,trash", 13, "in takes one value"),
         (Cv, "status:OPEN", 8, "2 statuses are labelled \"OPEN\""),
         // Columns count characters, not bytes.
         (Aw, "é🙂 status:bogus", 11, "no status named"),
@@ -806,6 +868,7 @@ mod properties {
                 prop::option::of(text()),
                 prop::collection::vec(text(), 0..4),
                 any::<bool>(),
+                prop::sample::select(Scope::ALL.to_vec()),
             ),
         )
             .prop_map(
@@ -831,6 +894,7 @@ mod properties {
                         reference,
                         text,
                         show_completed,
+                        scope,
                     ),
                 )| Filter {
                     statuses,
@@ -851,6 +915,7 @@ mod properties {
                     reference,
                     text,
                     show_completed,
+                    scope,
                 },
             )
     }
@@ -871,6 +936,9 @@ mod properties {
                 "email:",
                 "show:",
                 "team:",
+                "in:",
+                "archived",
+                "trash",
                 "\"",
                 "\\",
                 ",",
@@ -985,6 +1053,7 @@ fn messages_cut_long_values_short() {
         "created",
         "unassigned",
         "show",
+        "in",
     ] {
         // Exec
         let err = parse(&format!("{key}:{long}"), &ws).unwrap_err();
