@@ -5,6 +5,7 @@ mod session;
 mod sla;
 mod sync;
 mod tickets;
+mod views;
 mod workspace;
 
 pub use extract::{ApiJson, ApiPath, ApiQuery};
@@ -30,6 +31,7 @@ pub fn app(state: AppState) -> Router {
         .merge(tickets::router())
         .merge(sync::router())
         .merge(sla::router())
+        .merge(views::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let csp = content_security_policy(&state.dist);

@@ -5,11 +5,13 @@ mod auth;
 pub mod sla;
 pub mod sync;
 mod tickets;
+mod views;
 pub(crate) mod workspace;
 
 pub use auth::{SESSION_DAYS, UserRow};
 pub use sync::{Committed, commit_mutation};
 pub use tickets::{PageCursor, visible_filter};
+pub use views::MAX_VIEWS;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};

@@ -1,5 +1,6 @@
 //! Whatever a client sends, the server answers with a 2xx or a 4xx that says what is wrong: never
-//! a 5xx, never a panic. Random JSON (and near-valid pushes) against every endpoint.
+//! a 5xx, never a panic. Random JSON (and near-valid pushes) against every endpoint, posted, put
+//! and as query strings.
 
 mod common;
 
@@ -25,7 +26,10 @@ fn json_value() -> impl Strategy<Value = Value> {
             "internal",
             "public",
             "urgent",
-            "open"
+            "open",
+            "newest",
+            "sla_deadline",
+            "status:open priority:urgent"
         ])
         .prop_map(|s| json!(s)),
         Just(json!("0198f1c2-0000-7000-8000-000000000001")),
@@ -47,6 +51,9 @@ fn json_value() -> impl Strategy<Value = Value> {
                     "body",
                     "visibility",
                     "status",
+                    "query",
+                    "sort",
+                    "ids",
                     "x"
                 ])
                 .prop_map(str::to_owned),
@@ -111,18 +118,38 @@ async fn random_requests_never_get_a_5xx() {
         .map(|t| t.id.to_string())
         .collect();
     let bodies = prop_oneof![json_value(), near_valid_push(tickets)];
-    let paths = prop::sample::select(vec![
-        "/api/sync/push",
-        "/api/login",
-        "/api/tickets",
-        "/api/sync/pull",
-        "/api/me",
-        "/api/sla",
-        "/api/inbox",
-        "/api/inbox/read_all",
-        "/api/inbox/1/read",
-        "/api/test/clock",
-    ]);
+    // A view of Ana's, so PUT bodies reach the update path and not only its 404.
+    let view: Value = client
+        .post(server.url("/api/views"))
+        .json(&json!({"name": "Mine", "query": "", "sort": "newest"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let view_path = format!("/api/views/{}", view["id"].as_str().unwrap());
+    let paths = prop::sample::select(
+        [
+            view_path.as_str(),
+            "/api/views",
+            "/api/views/order",
+            "/api/views/0198f1c2-0000-7000-8000-000000000001",
+            "/api/tickets/lookup",
+            "/api/sync/push",
+            "/api/login",
+            "/api/tickets",
+            "/api/sync/pull",
+            "/api/me",
+            "/api/sla",
+            "/api/inbox",
+            "/api/inbox/read_all",
+            "/api/inbox/1/read",
+            "/api/test/clock",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    );
     let query = "[a-z_]{0,8}=[-0-9a-z.%]{0,12}";
     let handle = tokio::runtime::Handle::current();
     runner
@@ -130,7 +157,7 @@ async fn random_requests_never_get_a_5xx() {
             let status = tokio::task::block_in_place(|| {
                 handle.block_on(async {
                     let post = client
-                        .post(server.url(path))
+                        .post(server.url(&path))
                         .json(&body)
                         .send()
                         .await
@@ -142,7 +169,14 @@ async fn random_requests_never_get_a_5xx() {
                         .await
                         .unwrap()
                         .status();
-                    (post, get)
+                    let put = client
+                        .put(server.url(&path))
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status();
+                    (post, get, put)
                 })
             });
             prop_assert!(
@@ -158,6 +192,13 @@ async fn random_requests_never_get_a_5xx() {
                 path,
                 query,
                 status.1
+            );
+            prop_assert!(
+                !status.2.is_server_error(),
+                "PUT {} {} answered {}",
+                path,
+                body,
+                status.2
             );
             Ok(())
         })

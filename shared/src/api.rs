@@ -2,6 +2,8 @@
 
 use crate::event::Event;
 use crate::mutation::{Mutation, Rejection};
+use crate::queue::Sort;
+use crate::status::StatusId;
 use crate::ticket::Ticket;
 use crate::workspace::Role;
 use chrono::{DateTime, Utc};
@@ -192,4 +194,84 @@ pub struct Inbox {
 pub struct ClockRequest {
     /// The time the server should now read.
     pub now: DateTime<Utc>,
+}
+
+/// One of a user's saved views: a named query of the filter bar and a sort (`GET /api/views`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedView {
+    /// View id.
+    pub id: Uuid,
+    /// The name in the sidebar, unique among the user's views regardless of case.
+    pub name: String,
+    /// The query, in the language of [`crate::query`].
+    pub query: String,
+    /// The order of the list, by [`Sort::name`] (`newest`, `sla_deadline`, ...).
+    #[serde(with = "sort_name")]
+    pub sort: Sort,
+    /// Place among the user's views, from 0.
+    pub position: u32,
+}
+
+/// `POST /api/views` and `PUT /api/views/{id}`: what a view holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveView {
+    /// 1 to 60 characters once trimmed.
+    pub name: String,
+    /// A query that parses, at most 2,000 characters.
+    pub query: String,
+    /// The order of the list, by [`Sort::name`].
+    #[serde(with = "sort_name")]
+    pub sort: Sort,
+}
+
+/// `PUT /api/views/order`: every one of the user's view ids, once each, in the new order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewOrder {
+    /// View ids, first to last.
+    pub ids: Vec<Uuid>,
+}
+
+/// `GET /api/tickets/lookup?reference=...`: the ticket a reference names. Staff learn of tickets in
+/// teams they cannot see (`visible: false`), and nothing more about them than this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceLookup {
+    /// Ticket id.
+    pub id: Uuid,
+    /// The reference as stored (`TKT-0001`, `20251007092633646`).
+    pub reference: String,
+    /// Current status.
+    pub status: StatusId,
+    /// The status's label.
+    pub status_label: String,
+    /// The ticket's team.
+    pub team: Option<Uuid>,
+    /// The team's name.
+    pub team_name: Option<String>,
+    /// Whether the caller may open the ticket.
+    pub visible: bool,
+}
+
+/// [`Sort`] on the wire as its [`Sort::name`], the one name the app also stores, so the two
+/// spellings cannot drift apart.
+mod sort_name {
+    use crate::queue::Sort;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(sort: &Sort, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(sort.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Sort, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Sort::from_name(&name).ok_or_else(|| {
+            let names: Vec<&str> = Sort::ALL.iter().map(|s| s.name()).collect();
+            // The field in backticks, as serde names fields, so error reports can point at it.
+            serde::de::Error::custom(format!(
+                "`sort` must be one of {}; got \"{name}\"",
+                names.join(", ")
+            ))
+        })
+    }
 }

@@ -89,6 +89,16 @@ impl Store {
         Ok(events)
     }
 
+    /// The ticket with exactly this reference, whoever may see it: the caller decides what to tell.
+    pub async fn ticket_by_reference(&self, reference: &str) -> anyhow::Result<Option<Ticket>> {
+        let data: Option<String> =
+            sqlx::query_scalar("SELECT data FROM tickets WHERE reference = ?")
+                .bind(reference)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+    }
+
     /// A page of the tickets `actor` may see, most recently updated first, and the total they may see.
     pub async fn ticket_page(
         &self,
