@@ -5,7 +5,7 @@
 use deskline_shared::Workspace;
 use deskline_shared::api::{
     DemoLogins, ErrorBody, Inbox, LoginRequest, Me, PullResponse, PushRequest, PushResponse,
-    TicketDetail,
+    ReferenceLookup, SaveView, SavedView, TicketDetail,
 };
 use deskline_shared::sla::SlaConfig;
 use gloo_net::http::{Request, Response};
@@ -206,4 +206,40 @@ pub async fn inbox_read(id: i64) -> Result<(), ApiError> {
 /// `POST /api/inbox/read_all`: marks every notification read.
 pub async fn inbox_read_all() -> Result<(), ApiError> {
     done(Request::post("/api/inbox/read_all").send().await?).await
+}
+
+/// `GET /api/views`: the user's saved views, in sidebar order.
+pub async fn views() -> Result<Vec<SavedView>, ApiError> {
+    read(Request::get("/api/views").send().await?).await
+}
+
+/// `POST /api/views`: saves a new view, last in the sidebar.
+pub async fn create_view(view: &SaveView) -> Result<SavedView, ApiError> {
+    read(Request::post("/api/views").json(view)?.send().await?).await
+}
+
+/// `PUT /api/views/{id}`: replaces a saved view's name, query and sort.
+pub async fn update_view(id: Uuid, view: &SaveView) -> Result<SavedView, ApiError> {
+    read(
+        Request::put(&format!("/api/views/{id}"))
+            .json(view)?
+            .send()
+            .await?,
+    )
+    .await
+}
+
+/// `DELETE /api/views/{id}`: forgets a saved view.
+pub async fn delete_view(id: Uuid) -> Result<(), ApiError> {
+    done(Request::delete(&format!("/api/views/{id}")).send().await?).await
+}
+
+/// `GET /api/tickets/lookup`: finds a ticket by reference across the workspace, including tickets
+/// this user cannot open (then only that it exists, its status and team).
+pub async fn lookup(reference: &str) -> Result<ReferenceLookup, ApiError> {
+    let url = format!(
+        "/api/tickets/lookup?reference={}",
+        js_sys::encode_uri_component(reference)
+    );
+    read(Request::get(&url).send().await?).await
 }

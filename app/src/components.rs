@@ -1,5 +1,6 @@
 //! Building blocks of the workspace, one component per file.
 
+pub mod bulk_bar;
 pub mod calendar_editor;
 pub mod check_list;
 pub mod composer;
@@ -13,13 +14,18 @@ pub mod notices;
 pub mod policy_editor;
 pub mod properties;
 pub mod queue_entry;
+pub mod saved_views;
+pub mod search_box;
+pub mod shortcuts;
 pub mod sidebar;
 pub mod sla_badge;
 pub mod sla_banner;
 pub mod sla_settings;
 pub mod status_pill;
+pub mod status_tabs;
 pub mod tag_editor;
 pub mod ticket_list;
 pub mod ticket_row;
+pub mod ticket_tabs;
 pub mod ticket_view;
 pub mod timeline;

@@ -3,6 +3,7 @@
 mod api;
 mod components;
 mod contexts;
+mod export;
 mod format;
 mod pages;
 mod store;

@@ -8,24 +8,31 @@
 mod inbox;
 mod outbox;
 mod projection;
+mod queue;
 mod sort;
 mod sync;
 
 use crate::contexts::Session;
 use chrono::{DateTime, TimeDelta, Utc};
-use deskline_shared::api::{Inbox, Me, PushMutation};
-use deskline_shared::queue::{Counts, can_see};
-use deskline_shared::sla::{Indicator, Schedule, SlaConfig, SlaEngine, SlaFilter};
-use deskline_shared::{Actor, Context, Event, Mutation, Rejection, Ticket, Workspace, apply};
+use deskline_shared::api::{Inbox, Me, PushMutation, SavedView};
+use deskline_shared::filter::{Filter, FilterContext};
+use deskline_shared::index::Bits;
+use deskline_shared::query::{self, QueryError};
+use deskline_shared::sla::{SlaConfig, SlaEngine};
+use deskline_shared::{Actor, Context, Event, Mutation, Rejection, StatusId, Workspace, apply};
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
-pub use projection::Projection;
+pub use projection::{Projection, Rules};
+pub use queue::{Listing, SidebarCounts, View};
 pub use sort::Sort;
+
+/// Most tickets open as tabs at once.
+pub const MAX_TABS: usize = 10;
 
 /// A mutation the server has not confirmed yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,28 +55,6 @@ impl Pending {
             mutation: self.mutation.clone(),
         }
     }
-}
-
-/// Which tickets the list shows, chosen in the sidebar; the rule lives in the shared crate.
-pub use deskline_shared::queue::Queue as Filter;
-
-/// One row of the ticket list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    /// The ticket as projected.
-    pub ticket: Ticket,
-    /// It has changes the server has not confirmed.
-    pub saving: bool,
-}
-
-/// Sidebar counts. The queue entries and teams count open tickets only, like the list they
-/// filter; statuses count every ticket in them, so completed statuses show their size too.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SidebarCounts {
-    /// Counts over tickets not in a completed status.
-    pub open: Counts,
-    /// Counts over every visible ticket.
-    pub all: Counts,
 }
 
 /// A dismissible message about something that went wrong.
@@ -106,7 +91,6 @@ pub struct Store {
     me: StoredValue<Me>,
     actor: StoredValue<Actor>,
     workspace: StoredValue<Workspace>,
-    confirmed: RwSignal<HashMap<Uuid, Ticket>>,
     pending: RwSignal<Vec<Pending>>,
     ids: StoredValue<Ids>,
     wake: StoredValue<Option<UnboundedSender<()>>>,
@@ -116,10 +100,11 @@ pub struct Store {
     skew_ms: StoredValue<i64>,
     /// Numbers inbox reads, so only the latest answer is shown.
     inbox_seq: StoredValue<u64>,
-    /// Confirmed state with pending mutations replayed on top.
-    pub projection: Memo<Projection>,
-    /// The list under the current filter, SLA filter and sort.
-    pub rows: Memo<Vec<Row>>,
+    /// Confirmed state with pending mutations replayed on top, and the queue index over it.
+    /// Updated in place; read it with `with`.
+    pub projection: RwSignal<Projection>,
+    /// The list: the view, tab and query answered by the index, in the chosen order.
+    pub listing: Memo<Listing>,
     /// Sidebar counts.
     pub counts: Memo<SidebarCounts>,
     /// The open ticket's timeline.
@@ -127,7 +112,25 @@ pub struct Store {
     /// The open ticket.
     pub selected: RwSignal<Option<Uuid>>,
     /// The sidebar entry in use.
-    pub filter: RwSignal<Filter>,
+    pub view: RwSignal<View>,
+    /// The status tab in use (`None`: all).
+    pub tab: RwSignal<Option<StatusId>>,
+    /// The search box's text.
+    pub query_text: RwSignal<String>,
+    /// The last query that could be read; the list shows its result while the text has an error.
+    pub query: RwSignal<Filter>,
+    /// What is wrong with the search box's text, if anything.
+    pub query_error: RwSignal<Option<QueryError>>,
+    /// The user's saved views, in sidebar order.
+    pub saved_views: RwSignal<Vec<SavedView>>,
+    /// Tickets open as tabs, in tab order (at most [`MAX_TABS`]).
+    pub open_tabs: RwSignal<Vec<Uuid>>,
+    /// A ticket the user opened while every tab was taken: they are asked to close one.
+    pub tab_request: RwSignal<Option<Uuid>>,
+    /// Tickets ticked for a bulk action.
+    pub marked: RwSignal<HashSet<Uuid>>,
+    /// The row the keyboard is on.
+    pub cursor: RwSignal<Option<Uuid>>,
     /// Messages for the user.
     pub notices: RwSignal<Vec<Notice>>,
     /// The last request failed for lack of network.
@@ -142,8 +145,6 @@ pub struct Store {
     pub sla: RwSignal<Arc<SlaEngine>>,
     /// The list order, remembered across reloads.
     pub sort: RwSignal<Sort>,
-    /// The SLA chip in use (`None`: all tickets).
-    pub sla_filter: RwSignal<Option<SlaFilter>>,
     /// The signed-in user's notifications.
     pub inbox: RwSignal<Inbox>,
     /// The service-level settings are shown instead of the queues.
@@ -177,116 +178,71 @@ impl Store {
         let me_id = me.id;
         let sla = RwSignal::new(Arc::new(SlaEngine::new(&workspace.sla, Utc::now())));
         let now = RwSignal::new(Utc::now());
+        // Filters that depend on the time (snoozes ending, time unassigned, SLA states) are
+        // answered again once a minute rather than on every tick.
+        let minute = Memo::new(move |_| now.get().timestamp().div_euclid(60));
+        let zone = StoredValue::new(queue::zone(&workspace));
+        let (saved_view, saved_query) = queue::load();
+        let (query_filter, query_error) = match query::parse(&saved_query, &workspace) {
+            Ok(filter) => (filter, None),
+            Err(error) => (Filter::default(), Some(error)),
+        };
         let me = StoredValue::new(me);
         let actor = StoredValue::new(actor);
         let workspace = StoredValue::new(workspace);
-        let confirmed = RwSignal::new(HashMap::new());
         let pending = RwSignal::new(pending);
-
-        let projection = Memo::new(move |_| {
-            confirmed.with(|confirmed| {
-                pending.with(|pending| {
-                    workspace.with_value(|ws| {
-                        actor.with_value(|actor| projection::project(confirmed, pending, actor, ws))
-                    })
-                })
-            })
-        });
-        let filter = RwSignal::new(Filter::AllOpen);
+        let projection = RwSignal::new(Projection::default());
+        let view = RwSignal::new(saved_view);
+        let tab = RwSignal::new(None::<StatusId>);
+        let query = RwSignal::new(query_filter);
         let sort = RwSignal::new(sort::load());
-        let sla_filter = RwSignal::new(None::<SlaFilter>);
-        // Each visible ticket's SLA schedule, recomputed when tickets or service levels change;
-        // the clock's ticks only read them.
-        let schedules = Memo::new(move |_| {
-            sla.with(|engine| {
-                projection.with(|p| {
-                    p.tickets
-                        .values()
-                        .map(|t| (t.id, engine.schedule(t)))
-                        .collect::<HashMap<Uuid, Schedule>>()
-                })
-            })
-        });
-        let rows = Memo::new(move |_| {
-            let filter = filter.get();
-            let sort = sort.get();
-            let sla_filter = sla_filter.get();
-            // Only an SLA filter or order moves with the clock; otherwise the list stays put
-            // between changes instead of being rebuilt every second.
-            let by_sla = sla_filter.is_some() || sort == Sort::SlaDeadline;
-            let now = if by_sla {
-                now.get()
-            } else {
-                now.get_untracked()
-            };
-            sla.with(|engine| {
+
+        // The index, the tickets the viewer may see, and a filter context at `now`.
+        let with_visible =
+            move |now: i64, f: &mut dyn FnMut(&Projection, &Bits, &Actor, &FilterContext)| {
                 projection.with(|p| {
                     workspace.with_value(|ws| {
                         actor.with_value(|actor| {
-                            let queue: Vec<&Ticket> = p
-                                .tickets
-                                .values()
-                                .filter(|t| can_see(actor, t, ws) && filter.matches(t, me_id, ws))
-                                .collect();
-                            let mut indicators = Vec::new();
-                            if by_sla {
-                                schedules.with(|schedules| {
-                                    let pairs = queue.iter().map(|t| {
-                                        (schedules.get(&t.id).unwrap_or(&Schedule::UNKNOWN), *t)
-                                    });
-                                    engine.indicators(pairs, now, &mut indicators);
-                                });
-                            }
-                            let mut rows: Vec<((u8, i64), Row)> = queue
-                                .into_iter()
-                                .enumerate()
-                                .filter_map(|(k, t)| {
-                                    let key = match indicators.get(k) {
-                                        Some(indicator) => {
-                                            let indicator = indicator.as_ref();
-                                            if sla_filter.is_some_and(|f| !f.matches(indicator)) {
-                                                return None;
-                                            }
-                                            Indicator::sort_key(indicator)
-                                        }
-                                        None => (0, 0),
-                                    };
-                                    let row = Row {
-                                        ticket: t.clone(),
-                                        saving: p.saving.contains(&t.id),
-                                    };
-                                    Some((key, row))
-                                })
-                                .collect();
-                            rows.sort_by(|(ka, a), (kb, b)| {
-                                sort.compare((*ka, &a.ticket), (*kb, &b.ticket))
-                            });
-                            rows.into_iter().map(|(_, row)| row).collect()
+                            zone.with_value(|zone| {
+                                let ctx = FilterContext {
+                                    workspace: ws,
+                                    me: me_id,
+                                    now,
+                                    zone,
+                                };
+                                f(p, &p.index.visible(actor, ws), actor, &ctx);
+                            })
                         })
                     })
-                })
-            })
+                });
+            };
+        let listing = Memo::new(move |_| {
+            let now = minute.get() * 60;
+            let view = view.get();
+            let tab = tab.get();
+            let sort = sort.get();
+            let mut listing = Listing::default();
+            query.with(|query| {
+                with_visible(now, &mut |p, visible, actor, ctx| {
+                    let view_filter = view.filter(actor, ctx.workspace);
+                    let ask = queue::Ask {
+                        view: &view_filter,
+                        query,
+                        tab: tab.as_ref(),
+                        sort,
+                    };
+                    listing = queue::listing(&p.index, visible, &ask, ctx);
+                });
+            });
+            listing
         });
         let counts = Memo::new(move |_| {
-            projection.with(|p| {
-                workspace.with_value(|ws| {
-                    actor.with_value(|actor| {
-                        let visible: Vec<&Ticket> = p
-                            .tickets
-                            .values()
-                            .filter(|t| can_see(actor, t, ws))
-                            .collect();
-                        let open = visible
-                            .iter()
-                            .copied()
-                            .filter(|t| Filter::AllOpen.matches(t, me_id, ws));
-                        SidebarCounts {
-                            open: Counts::of(open, me_id),
-                            all: Counts::of(visible.iter().copied(), me_id),
-                        }
-                    })
-                })
-            })
+            let now = minute.get() * 60;
+            let mut counts = SidebarCounts::default();
+            with_visible(now, &mut |p, visible, actor, ctx| {
+                counts = queue::sidebar_counts(&p.index, visible, actor, ctx);
+            });
+            counts
         });
 
         let store = Store {
@@ -294,7 +250,6 @@ impl Store {
             me,
             actor,
             workspace,
-            confirmed,
             pending,
             ids: StoredValue::new(Ids {
                 client_id,
@@ -306,26 +261,160 @@ impl Store {
             skew_ms: StoredValue::new(0),
             inbox_seq: StoredValue::new(0),
             projection,
-            rows,
+            listing,
             counts,
             timeline: RwSignal::new(None),
             selected: RwSignal::new(None),
-            filter,
+            view,
+            tab,
+            query_text: RwSignal::new(saved_query),
+            query,
+            query_error: RwSignal::new(query_error),
+            saved_views: RwSignal::new(Vec::new()),
+            open_tabs: RwSignal::new(queue::load_tabs(me_id)),
+            tab_request: RwSignal::new(None),
+            marked: RwSignal::new(HashSet::new()),
+            cursor: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
             offline: RwSignal::new(false),
             loaded: RwSignal::new(false),
             now,
             sla,
             sort,
-            sla_filter,
             inbox: RwSignal::new(Inbox {
                 entries: Vec::new(),
                 unread: 0,
             }),
             settings_open: RwSignal::new(false),
         };
+        // Mutations saved by the last visit show at once, before the first pull.
+        store.reproject();
+        store.load_saved_views();
         sync::start(store);
         store
+    }
+
+    /// Brings the projection and its index up to date with the pending mutations and whatever
+    /// the last pull changed.
+    fn reproject(&self) {
+        self.pending.with_untracked(|pending| {
+            self.sla.with_untracked(|engine| {
+                self.with_actor_and_workspace(|actor, workspace| {
+                    let rules = Rules {
+                        actor,
+                        workspace,
+                        engine,
+                    };
+                    self.projection.update(|p| p.replay(pending, &rules));
+                })
+            })
+        });
+    }
+
+    /// Changes the pending mutations and what the user sees with them.
+    fn update_pending(&self, f: impl FnOnce(&mut Vec<Pending>)) {
+        self.pending.update(f);
+        self.reproject();
+    }
+
+    /// Changes confirmed state (a pull, a ticket's detail) and what the user sees with it.
+    fn update_confirmed(&self, f: impl FnOnce(&mut Projection)) {
+        self.projection.update_untracked(f);
+        self.reproject();
+    }
+
+    /// Reads a typed query. A query that cannot be read leaves the last good one in force and
+    /// says where the problem is.
+    pub fn set_query_text(&self, text: String) {
+        let parsed = self.with_workspace(|ws| query::parse(&text, ws));
+        match parsed {
+            Ok(filter) => {
+                if self.query.with_untracked(|q| *q != filter) {
+                    self.query.set(filter);
+                }
+                self.query_error.set(None);
+            }
+            Err(error) => self.query_error.set(Some(error)),
+        }
+        self.view.with_untracked(|view| queue::save(view, &text));
+        self.query_text.set(text);
+    }
+
+    /// Replaces the query (the filter bar changed it) and writes it into the search box.
+    pub fn set_query(&self, filter: Filter) {
+        let text = self.with_workspace(|ws| query::print(&filter, ws));
+        self.query.set(filter);
+        self.query_error.set(None);
+        self.view.with_untracked(|view| queue::save(view, &text));
+        self.query_text.set(text);
+    }
+
+    /// Changes the query with `f` (a filter bar control).
+    pub fn edit_query(&self, f: impl FnOnce(&mut Filter)) {
+        let mut filter = self.query.get_untracked();
+        f(&mut filter);
+        // An empty tag group would match nothing; the last tag unticked means "any tags".
+        filter.tags.retain(|group| !group.is_empty());
+        self.set_query(filter);
+    }
+
+    /// The heading of the view in use; tracked.
+    pub fn view_title(&self) -> String {
+        match self.view.get() {
+            View::Saved(id) => self.saved_views.with(|views| {
+                views
+                    .iter()
+                    .find(|v| v.id == id)
+                    .map_or_else(|| "Saved view".to_owned(), |v| v.name.clone())
+            }),
+            view => self.with_workspace(|ws| view.label(ws)),
+        }
+    }
+
+    /// Shows a saved view: its query in the search box and its order.
+    pub fn open_saved_view(&self, saved: &SavedView) {
+        self.set_view(View::Saved(saved.id));
+        self.set_query_text(saved.query.clone());
+        self.set_sort(saved.sort);
+    }
+
+    /// Reads the saved views from the server.
+    pub fn load_saved_views(&self) {
+        let store = *self;
+        leptos::task::spawn_local(async move {
+            match crate::api::views().await {
+                Ok(views) => {
+                    let _ = store.saved_views.try_set(views);
+                }
+                Err(error) => store.notify(format!("Saved views could not be loaded: {error}")),
+            }
+        });
+    }
+
+    /// Shows another view, on its first tab. The search box's query stays (it is the agent's),
+    /// except a saved view's, which leaves with its view.
+    pub fn set_view(&self, view: View) {
+        let leaving_saved =
+            matches!(self.view.get_untracked(), View::Saved(_)) && !matches!(view, View::Saved(_));
+        self.tab.set(None);
+        self.view.set(view);
+        if leaving_saved {
+            self.set_query_text(String::new());
+        } else {
+            let view = self.view.get_untracked();
+            self.query_text
+                .with_untracked(|text| queue::save(&view, text));
+        }
+    }
+
+    /// The ticket as the user sees it now; tracked.
+    pub fn ticket(&self, id: Uuid) -> Option<deskline_shared::Ticket> {
+        self.projection.with(|p| p.get(&id).cloned())
+    }
+
+    /// Whether `id` has changes the server has not confirmed; tracked.
+    pub fn is_saving(&self, id: Uuid) -> bool {
+        self.projection.with(|p| p.saving.contains(&id))
     }
 
     /// The signed-in user.
@@ -367,6 +456,7 @@ impl Store {
     pub fn set_sla(&self, config: SlaConfig) {
         let engine = SlaEngine::new(&config, self.clock_now());
         self.workspace.update_value(|ws| ws.sla = config);
+        self.projection.update(|p| p.reschedule(&engine));
         self.sla.set(Arc::new(engine));
     }
 
@@ -380,31 +470,56 @@ impl Store {
     ///
     /// Returns whether it was queued; a refusal is shown as a notice.
     pub fn submit(&self, mutation: Mutation) -> bool {
-        let now = self.clock_now();
-        let verdict = self
-            .projection
-            .with_untracked(|p| self.decide(p, &mutation, now));
-        if let Err(rejection) = verdict {
-            self.notify(rejection.to_string());
-            return false;
+        match self.submit_all(vec![mutation]).pop() {
+            Some((_, rejection)) => {
+                self.notify(rejection.to_string());
+                false
+            }
+            None => true,
         }
-        let mut id = 0;
+    }
+
+    /// Decides each mutation locally and queues those that pass, in one go (a bulk action).
+    /// Each should concern a different ticket: all are decided against what the user sees now.
+    ///
+    /// Returns the refused ones, by ticket, with the reason.
+    pub fn submit_all(&self, mutations: Vec<Mutation>) -> Vec<(Uuid, Rejection)> {
+        let now = self.clock_now();
+        let mut refused = Vec::new();
+        let mut accepted = Vec::new();
+        self.projection.with_untracked(|p| {
+            for mutation in mutations {
+                match self.decide(p, &mutation, now) {
+                    Ok(_) => accepted.push(mutation),
+                    Err(rejection) => refused.push((mutation.ticket_id(), rejection)),
+                }
+            }
+        });
+        if accepted.is_empty() {
+            return refused;
+        }
+        let mut first = 0;
         self.ids.update_value(|ids| {
-            id = ids.next_mutation_id;
-            ids.next_mutation_id += 1;
+            first = ids.next_mutation_id;
+            ids.next_mutation_id += accepted.len() as u64;
             outbox::set_next_mutation_id(ids.next_mutation_id);
         });
-        self.pending.update(|pending| {
-            pending.push(Pending {
-                id,
-                created_at: now,
-                mutation,
-                acknowledged: false,
-            });
+        self.update_pending(|pending| {
+            pending.extend(
+                accepted
+                    .into_iter()
+                    .zip(first..)
+                    .map(|(mutation, id)| Pending {
+                        id,
+                        created_at: now,
+                        mutation,
+                        acknowledged: false,
+                    }),
+            );
         });
         self.save_outbox();
         self.wake();
-        true
+        refused
     }
 
     /// What `mutation` would do to what the user sees now, without queuing it; tracked, so a
@@ -421,7 +536,7 @@ impl Store {
         mutation: &Mutation,
         now: DateTime<Utc>,
     ) -> Result<Vec<Event>, Rejection> {
-        let ticket = projection.tickets.get(&mutation.ticket_id());
+        let ticket = projection.get(&mutation.ticket_id());
         self.workspace.with_value(|workspace| {
             self.actor.with_value(|actor| {
                 let ctx = Context {
@@ -476,12 +591,56 @@ impl Store {
             .update(|notices| notices.retain(|n| n.id != id));
     }
 
-    /// Opens a ticket in the ticket view (`None` closes it).
+    /// Opens a ticket in the ticket view, in a tab of its own (`None` hides the ticket view; the
+    /// tabs stay). With every tab taken, the ticket waits in [`Store::tab_request`] until the
+    /// user closes one.
     pub fn open(&self, ticket: Option<Uuid>) {
+        if let Some(id) = ticket
+            && !self.open_tabs.with_untracked(|tabs| tabs.contains(&id))
+        {
+            if self.open_tabs.with_untracked(Vec::len) >= MAX_TABS {
+                self.tab_request.set(Some(id));
+                return;
+            }
+            self.open_tabs.update(|tabs| tabs.push(id));
+            self.save_tabs();
+        }
         // Re-opening the open ticket must not rebuild its view (and lose a draft reply).
         if self.selected.get_untracked() != ticket {
             self.selected.set(ticket);
         }
+    }
+
+    /// Closes a ticket's tab; closing the one in view shows its neighbour.
+    pub fn close_tab(&self, id: Uuid) {
+        let mut next = None;
+        self.open_tabs.update(|tabs| {
+            if let Some(at) = tabs.iter().position(|t| *t == id) {
+                tabs.remove(at);
+                next = tabs.get(at).or_else(|| tabs.last()).copied();
+            }
+        });
+        self.save_tabs();
+        if self.selected.get_untracked() == Some(id) {
+            self.selected.set(next);
+        }
+    }
+
+    /// Moves the tab at `from` to position `to`.
+    pub fn move_tab(&self, from: usize, to: usize) {
+        self.open_tabs.update(|tabs| {
+            if from < tabs.len() && to < tabs.len() && from != to {
+                let id = tabs.remove(from);
+                tabs.insert(to, id);
+            }
+        });
+        self.save_tabs();
+    }
+
+    fn save_tabs(&self) {
+        let user = self.me.with_value(|me| me.id);
+        self.open_tabs
+            .with_untracked(|tabs| queue::save_tabs(user, tabs));
     }
 
     /// Writes the unsent mutations to localStorage so a reload does not lose them.

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod event;
+pub mod export;
 pub mod filter;
 pub mod fixtures;
 pub mod index;

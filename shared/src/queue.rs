@@ -58,49 +58,6 @@ pub fn teams_in_view<'a>(
         .filter(move |t| every || mine.contains(&t.id))
 }
 
-/// A built-in queue: which tickets a sidebar entry lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Queue {
-    /// Every ticket not in a completed status.
-    AllOpen,
-    /// Open tickets assigned to the viewer.
-    Mine,
-    /// Open tickets assigned to nobody.
-    Unassigned,
-    /// Every ticket in this status, completed ones included.
-    Status(StatusId),
-    /// Open tickets of this team (`None`: without a team).
-    Team(Option<Uuid>),
-}
-
-impl Queue {
-    /// Whether `ticket` belongs in this queue for viewer `me`.
-    pub fn matches(&self, ticket: &Ticket, me: Uuid, workspace: &Workspace) -> bool {
-        let open = !workspace.category(&ticket.status).is_completed();
-        match self {
-            Queue::AllOpen => open,
-            Queue::Mine => open && ticket.assignee == Some(me),
-            Queue::Unassigned => open && ticket.assignee.is_none(),
-            Queue::Status(status) => ticket.status == *status,
-            Queue::Team(team) => open && ticket.team == *team,
-        }
-    }
-
-    /// The queue's heading.
-    pub fn title(&self, workspace: &Workspace) -> String {
-        match self {
-            Queue::AllOpen => "All open".to_owned(),
-            Queue::Mine => "My tickets".to_owned(),
-            Queue::Unassigned => "Unassigned".to_owned(),
-            Queue::Status(status) => workspace.status_label(status).to_owned(),
-            Queue::Team(Some(team)) => workspace
-                .team(*team)
-                .map_or_else(|| "Team".to_owned(), |t| t.name.clone()),
-            Queue::Team(None) => "No team".to_owned(),
-        }
-    }
-}
-
 /// Ticket counts for the sidebar.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -258,27 +215,19 @@ mod tests {
     }
 
     #[test]
-    fn queues_hide_completed_tickets_except_status_queues() {
+    fn counts_follow_status_and_assignee_and_teams_follow_the_viewer() {
         let ws = fixtures::workspace(Preset::SupportModule);
         let carla = fixtures::actor(&ws, CARLA);
         let mut t = ticket_in(&ws, Some(BILLING), 1);
-        assert!(
-            Queue::AllOpen.matches(&t, CARLA, &ws) && Queue::Unassigned.matches(&t, CARLA, &ws)
-        );
         let ctx = Context {
             actor: &carla,
             workspace: &ws,
             now: fixtures::at(1),
         };
-        for m in [Mutation::Start { ticket_id: t.id }] {
-            for e in apply(Some(&t), &m, &ctx).unwrap() {
-                t.apply_event(&e);
-            }
+        for e in apply(Some(&t), &Mutation::Start { ticket_id: t.id }, &ctx).unwrap() {
+            t.apply_event(&e);
         }
-        assert!(Queue::Mine.matches(&t, CARLA, &ws) && !Queue::Unassigned.matches(&t, CARLA, &ws));
         t.status = StatusId::new("resolved");
-        assert!(!Queue::AllOpen.matches(&t, CARLA, &ws) && !Queue::Mine.matches(&t, CARLA, &ws));
-        assert!(Queue::Status(StatusId::new("resolved")).matches(&t, CARLA, &ws));
         let counts = Counts::of([&t], CARLA);
         assert_eq!(
             (
@@ -288,7 +237,6 @@ mod tests {
             ),
             (1, 1, 1)
         );
-        assert_eq!(Queue::Team(Some(BILLING)).title(&ws), "Billing");
         let ana = fixtures::actor(&ws, crate::fixtures::ANA);
         let names: Vec<_> = teams_in_view(&ana, &ws).map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["Billing"]);

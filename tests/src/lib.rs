@@ -85,6 +85,82 @@ impl Server {
     }
 }
 
+/// A client of the server's JSON API signed in as one demo account: what the server holds, as
+/// opposed to what a page shows.
+pub struct Api {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Server {
+    /// Signs in to the API as the demo account with this email.
+    pub async fn api(&self, email: &str) -> Result<Api> {
+        let client = reqwest::Client::builder().cookie_store(true).build()?;
+        let res = client
+            .post(self.url("/api/login"))
+            .json(&serde_json::json!({ "email": email, "password": DEMO_PASSWORD }))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            res.status().is_success(),
+            "signing in as {email} answered {}",
+            res.status()
+        );
+        Ok(Api {
+            client,
+            base: self.base.clone(),
+        })
+    }
+}
+
+impl Api {
+    /// GETs `path` (e.g. `/api/workspace`) and reads the JSON answer.
+    pub async fn get(&self, path: &str) -> Result<serde_json::Value> {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await?;
+        let status = res.status();
+        let body = res.text().await?;
+        anyhow::ensure!(status.is_success(), "GET {path} answered {status}: {body}");
+        Ok(serde_json::from_str(&body)?)
+    }
+
+    /// Every ticket the account may see, read page by page.
+    pub async fn tickets(&self) -> Result<Vec<serde_json::Value>> {
+        let mut tickets = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = self
+                .get(&format!("/api/tickets?limit=500&after={after}"))
+                .await?;
+            tickets.extend(
+                page["tickets"]
+                    .as_array()
+                    .context("a page without tickets")?
+                    .iter()
+                    .cloned(),
+            );
+            match page["next"].as_str() {
+                Some(next) => after = next.to_owned(),
+                None => return Ok(tickets),
+            }
+        }
+    }
+
+    /// The id of the agent with this name, from the workspace configuration.
+    pub async fn agent_id(&self, name: &str) -> Result<String> {
+        let ws = self.get("/api/workspace").await?;
+        ws["agents"]
+            .as_array()
+            .and_then(|agents| agents.iter().find(|a| a["name"] == name))
+            .and_then(|a| a["id"].as_str())
+            .map(str::to_owned)
+            .with_context(|| format!("no agent named {name}"))
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -97,7 +173,11 @@ pub struct Browser {
     /// The WebDriver client.
     pub client: Client,
     driver: Child,
+    /// chromedriver's port and the session's id, until the session is closed.
+    session: Option<(u16, String)>,
     _profile: tempfile::TempDir,
+    /// Where the browser saves downloads, without asking.
+    downloads: tempfile::TempDir,
 }
 
 fn free_port() -> Result<u16> {
@@ -130,10 +210,18 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        let downloads = tempfile::tempdir()?;
+        // Save downloads without a prompt, and allow a page more than one (CSV, then XLSX).
+        let prefs = serde_json::json!({
+            "download.default_directory": downloads.path(),
+            "download.prompt_for_download": false,
+            "download.directory_upgrade": true,
+            "profile.default_content_setting_values.automatic_downloads": 1,
+        });
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
-            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args, "prefs": prefs }),
         );
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
@@ -152,10 +240,13 @@ impl Browser {
             }
         };
         client.set_window_size(width, height).await?;
+        let session = client.session_id().await?.map(|id| (port, id));
         Ok(Browser {
             client,
             driver,
+            session,
             _profile: profile,
+            downloads,
         })
     }
 
@@ -187,18 +278,65 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 30 s) until the browser has finished downloading `name`, and returns its
+    /// bytes. Chromium writes to a `.crdownload` file and renames it when done, so a file under
+    /// its own name with no such companion is complete.
+    pub async fn wait_download(&self, name: &str) -> Result<Vec<u8>> {
+        let dir = self.downloads.path();
+        let path = dir.join(name);
+        let started = Instant::now();
+        loop {
+            let in_progress = std::fs::read_dir(dir)?
+                .filter_map(|entry| entry.ok())
+                .any(|entry| entry.file_name().to_string_lossy().ends_with(".crdownload"));
+            if path.exists() && !in_progress {
+                return Ok(std::fs::read(&path)?);
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let found: Vec<_> = std::fs::read_dir(dir)?
+                    .filter_map(|entry| entry.ok())
+                    .map(|entry| entry.file_name())
+                    .collect();
+                bail!("timed out waiting for the download {name}; the folder holds {found:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Ends the session cleanly.
     pub async fn close(mut self) -> Result<()> {
         let client = self.client.clone();
         client.close().await?;
+        self.session = None;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         Ok(())
     }
 }
 
+/// Asks chromedriver to end a session, without the async client: a test that failed drops its
+/// `Browser` without calling [`Browser::close`], and killing chromedriver alone would leave its
+/// Chromium running.
+fn end_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    // chromedriver answers once Chromium is gone; the first bytes of the answer are enough.
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let _ = stream.read(&mut [0; 512]);
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
+        if let Some((port, session)) = self.session.take() {
+            end_session(port, &session);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

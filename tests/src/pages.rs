@@ -1,9 +1,12 @@
 //! Page objects: what a person does on each page, in terms of the app's `data-testid`s.
 
 use crate::{Browser, DEMO_PASSWORD};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use fantoccini::Locator;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use serde_json::json;
 
 fn tid(id: &str) -> String {
     format!("[data-testid='{id}']")
@@ -74,7 +77,8 @@ impl<'a> WorkspacePage<'a> {
         Ok(())
     }
 
-    /// The rows of the ticket list.
+    /// The rows of the ticket list in the DOM: the list is virtualised, so only those in sight
+    /// and a few around them.
     pub async fn rows(&self) -> Result<Vec<Element>> {
         self.0.wait_for(&tid("ticket-list")).await?;
         Ok(self
@@ -120,6 +124,294 @@ impl<'a> WorkspacePage<'a> {
                 Ok(self.sync_state().await? == "Saved")
             })
             .await
+    }
+}
+
+/// One row of the ticket list as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    /// The ticket's id (`data-id`).
+    pub id: String,
+    /// Its reference (`data-reference`).
+    pub reference: String,
+    /// The text of its priority cell.
+    pub priority: String,
+}
+
+/// Search, status tabs, saved views, bulk actions, ticket tabs and export: the tools over the list.
+impl WorkspacePage<'_> {
+    /// How many tickets the list holds (its `data-count`). The list is virtualised, so this, not
+    /// the rows in the DOM, is the list's length.
+    pub async fn list_count(&self) -> Result<u64> {
+        let list = self.0.wait_for(&tid("ticket-list")).await?;
+        let n = list
+            .attr("data-count")
+            .await?
+            .context("a list without data-count")?;
+        Ok(n.parse()?)
+    }
+
+    /// The rows in the DOM (the ones in sight, and a few around them), top to bottom. Read in one
+    /// script so the snapshot is consistent even while the list redraws.
+    pub async fn visible_rows(&self) -> Result<Vec<ListRow>> {
+        self.0.wait_for(&tid("ticket-list")).await?;
+        let rows = self
+            .0
+            .client
+            .execute(
+                r#"return [...document.querySelectorAll("[data-testid='ticket-row']")].map(r => [
+                    r.dataset.id,
+                    r.dataset.reference,
+                    r.querySelector('.c-prio').textContent.trim(),
+                ]);"#,
+                vec![],
+            )
+            .await?;
+        let rows = rows.as_array().context("no rows")?;
+        rows.iter()
+            .map(|row| {
+                let cell = |k: usize| row[k].as_str().unwrap_or_default().to_owned();
+                Ok(ListRow {
+                    id: cell(0),
+                    reference: cell(1),
+                    priority: cell(2),
+                })
+            })
+            .collect()
+    }
+
+    async fn search_box(&self) -> Result<Element> {
+        self.0.wait_for(&tid("search-box")).await
+    }
+
+    /// Types `text` at the end of the search box.
+    pub async fn type_search(&self, text: &str) -> Result<()> {
+        let input = self.search_box().await?;
+        input.click().await?;
+        // The caret goes to the end whatever the click hit.
+        input.send_keys(&Key::End).await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Empties the search box as a person would: select everything, delete.
+    pub async fn clear_search(&self) -> Result<()> {
+        let input = self.search_box().await?;
+        input.click().await?;
+        input
+            .send_keys(&format!("{}a{}{}", Key::Control, Key::Null, Key::Backspace))
+            .await?;
+        Ok(())
+    }
+
+    /// What the search box holds.
+    pub async fn search_text(&self) -> Result<String> {
+        Ok(self
+            .search_box()
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The query's error, if one is shown.
+    pub async fn query_error(&self) -> Result<Option<String>> {
+        match self.0.client.find(Locator::Css(&tid("query-error"))).await {
+            Ok(el) => Ok(Some(el.text().await?)),
+            Err(e) if e.is_no_such_element() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The count on a status tab: `all` or a status id.
+    pub async fn tab_count(&self, tab: &str) -> Result<u64> {
+        let el = self
+            .0
+            .wait_for(&format!("{} .tab-count", tid(&format!("tab-{tab}"))))
+            .await?;
+        Ok(el.text().await?.trim().parse()?)
+    }
+
+    /// Saves the search box's query and the list order as a view called `name`, and waits for it
+    /// in the sidebar.
+    pub async fn save_view(&self, name: &str) -> Result<()> {
+        self.0.wait_for(&tid("view-save")).await?.click().await?;
+        self.0
+            .wait_for(&tid("view-name"))
+            .await?
+            .send_keys(name)
+            .await?;
+        self.0
+            .wait_for(&tid("view-save-confirm"))
+            .await?
+            .click()
+            .await?;
+        self.saved_view(name).await?;
+        Ok(())
+    }
+
+    /// The sidebar entry of the saved view called `name`.
+    pub async fn saved_view(&self, name: &str) -> Result<Element> {
+        self.0
+            .wait_for(&format!("{}[data-name='{name}']", tid("saved-view")))
+            .await
+    }
+
+    /// Puts the keyboard's row on the next `n` rows and ticks each with `x`, as a person working
+    /// down the list would; returns the ids ticked, in order.
+    pub async fn tick_with_keyboard(&self, n: usize) -> Result<Vec<String>> {
+        // The list's keys do nothing while a text field has the focus.
+        self.0
+            .client
+            .execute(
+                "document.activeElement && document.activeElement.blur();",
+                vec![],
+            )
+            .await?;
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            self.press(&['j']).await?;
+            let cursor = self
+                .0
+                .wait_for(&format!("{}.cursor", tid("ticket-row")))
+                .await?;
+            let id = cursor
+                .attr("data-id")
+                .await?
+                .context("a row without data-id")?;
+            self.press(&['x']).await?;
+            let marked = format!("{}.cursor.marked[data-id='{id}']", tid("ticket-row"));
+            self.0.wait_for(&marked).await?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Presses and releases keys one after the other, wherever the focus is.
+    pub async fn press(&self, keys: &[char]) -> Result<()> {
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        for &key in keys {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.0.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// What the bulk bar says is ticked ("20 selected").
+    pub async fn bulk_count(&self) -> Result<String> {
+        Ok(self.0.wait_for(&tid("bulk-count")).await?.text().await?)
+    }
+
+    /// Assigns every ticked ticket to the agent with this name (or `Nobody`) and returns the
+    /// bulk report's first line.
+    pub async fn bulk_assign(&self, agent: &str) -> Result<String> {
+        self.0
+            .wait_for(&tid("bulk-assign"))
+            .await?
+            .select_by_label(agent)
+            .await?;
+        let report = self
+            .0
+            .wait_for(&format!("{} p", tid("bulk-report")))
+            .await?;
+        let text = report.text().await?;
+        // The report's own "Dismiss" button is part of the paragraph.
+        Ok(text.trim_end_matches("Dismiss").trim().to_owned())
+    }
+
+    /// Clicks a row of the list, which opens its ticket in a tab (or asks which tab to close).
+    pub async fn click_row(&self, id: &str) -> Result<()> {
+        self.0
+            .wait_for(&format!("{}[data-id='{id}']", tid("ticket-row")))
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// The ids of the tickets open as tabs, in tab order.
+    pub async fn tab_ids(&self) -> Result<Vec<String>> {
+        let ids = self
+            .0
+            .client
+            .execute(
+                r#"return [...document.querySelectorAll("[data-testid='ticket-tab']")].map(t => t.dataset.id);"#,
+                vec![],
+            )
+            .await?;
+        Ok(ids
+            .as_array()
+            .context("no tabs")?
+            .iter()
+            .filter_map(|id| id.as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// Waits until the tabs are exactly `ids`, in this order.
+    pub async fn wait_tabs(&self, ids: &[String]) -> Result<()> {
+        let result = self
+            .0
+            .wait_until("the tabs are in the expected order", || async {
+                Ok(self.tab_ids().await? == ids)
+            })
+            .await;
+        if result.is_err() {
+            bail!("the tabs are {:?}, not {ids:?}", self.tab_ids().await?);
+        }
+        Ok(())
+    }
+
+    /// Drags the tab at `from` onto the tab at `to`. WebDriver cannot drive HTML5 drag and drop
+    /// in Chromium, so the events a drag would fire are dispatched by script; the app keeps the
+    /// dragged tab in its own state, so this is the same drop a person makes.
+    pub async fn drag_tab(&self, from: usize, to: usize) -> Result<()> {
+        let script = r#"
+            const [from, to] = arguments;
+            const tabs = document.querySelectorAll("[data-testid='ticket-tab']");
+            const fire = (el, type, data) =>
+                el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+            const data = new DataTransfer();
+            fire(tabs[from], 'dragstart', data);
+            fire(tabs[to], 'dragenter', data);
+            fire(tabs[to], 'dragover', data);
+            fire(tabs[to], 'drop', data);
+            fire(tabs[from], 'dragend', data);
+        "#;
+        self.0
+            .client
+            .execute(script, vec![json!(from), json!(to)])
+            .await?;
+        Ok(())
+    }
+
+    /// Moves the tab at `at` one place to the right with Alt+→ on the focused tab.
+    pub async fn move_tab_right(&self, at: usize) -> Result<()> {
+        let tabs = self
+            .0
+            .client
+            .find_all(Locator::Css(&tid("ticket-tab")))
+            .await?;
+        let tab = tabs.get(at).with_context(|| format!("no tab at {at}"))?;
+        tab.send_keys(&format!("{}{}{}", Key::Alt, Key::Right, Key::Null))
+            .await?;
+        Ok(())
+    }
+
+    /// Exports the list through the Export menu: `csv` or `xlsx`.
+    pub async fn export(&self, format: &str) -> Result<()> {
+        self.0
+            .wait_for(&format!("{} summary", tid("export")))
+            .await?
+            .click()
+            .await?;
+        self.0
+            .wait_for(&tid(&format!("export-{format}")))
+            .await?
+            .click()
+            .await?;
+        Ok(())
     }
 }
 

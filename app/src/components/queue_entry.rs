@@ -1,7 +1,8 @@
 //! One clickable sidebar entry with its live count.
 
 use crate::contexts::use_store;
-use crate::store::Filter;
+use crate::store::View;
+use deskline_shared::StatusId;
 use leptos::prelude::*;
 
 /// Below this width (the `min-width: 1100px` rule of style.css) an open ticket replaces the list.
@@ -14,28 +15,34 @@ fn list_hidden_by_ticket() -> bool {
         .is_some_and(|w| w < SPLIT_VIEW_MIN_WIDTH)
 }
 
-/// Selects `filter` when clicked; shows `count` and, for statuses, a colored dot.
+/// Shows `view` (on status tab `tab`) when clicked; shows `count` and, for statuses, a colored
+/// dot.
 #[component]
 pub fn QueueEntry(
     /// The `data-testid`, e.g. `count-all`.
     testid: String,
     /// What the entry is called.
     label: String,
-    /// The list filter it selects.
-    filter: Filter,
-    /// The live count.
-    count: Signal<usize>,
+    /// The view it shows.
+    view: View,
+    /// The status tab it opens the view on.
+    #[prop(optional)]
+    tab: Option<StatusId>,
+    /// The live count (`None`: no count, e.g. a saved view).
+    count: Signal<Option<usize>>,
     /// A CSS color for a dot before the label.
     #[prop(optional)]
     color: Option<String>,
 ) -> impl IntoView {
     let store = use_store();
     let active = {
-        let filter = filter.clone();
-        move || store.filter.with(|f| *f == filter)
+        let view = view.clone();
+        let tab = tab.clone();
+        move || store.view.with(|v| *v == view) && store.tab.with(|t| *t == tab)
     };
     let select = move |_| {
-        store.filter.set(filter.clone());
+        store.set_view(view.clone());
+        store.tab.set(tab.clone());
         // Where the open ticket hides the list, picking a queue means "show me that queue".
         if list_hidden_by_ticket() {
             store.open(None);
@@ -46,7 +53,7 @@ pub fn QueueEntry(
             class="queue-entry"
             class:active=active
             data-testid=testid
-            data-count=move || count.get().to_string()
+            data-count=move || count.get().map(|n| n.to_string())
             on:click=select
         >
             {color.map(|c| view! { <span class="dot" style=format!("--c:{c}")></span> })}

@@ -1,80 +1,72 @@
-//! Queues, statuses and teams with live counts.
+//! Views, statuses and teams with live counts.
 
 use crate::components::queue_entry::QueueEntry;
+use crate::components::saved_views::SavedViews;
 use crate::contexts::use_store;
-use crate::store::Filter;
+use crate::store::View;
 use leptos::prelude::*;
 
-/// The sidebar. Counts come from `deskline_shared::queue::Counts` over the projected tickets, so
-/// they move the moment the user changes something.
+/// The sidebar. Counts come from the queue index over the projected tickets, so they move the
+/// moment the user changes something.
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let store = use_store();
     let counts = store.counts;
     // Only the viewer's teams: teams whose tickets they can never see would be rows of zeros.
-    let (mut statuses, teams) = store.with_actor_and_workspace(|actor, ws| {
+    let (mut statuses, teams, labels) = store.with_actor_and_workspace(|actor, ws| {
         let teams: Vec<_> = deskline_shared::queue::teams_in_view(actor, ws)
             .cloned()
             .collect();
-        (ws.statuses.clone(), teams)
+        let labels: Vec<String> = View::BUILT_IN.iter().map(|v| v.label(ws)).collect();
+        (ws.statuses.clone(), teams, labels)
     });
     statuses.sort_by_key(|s| s.position);
 
+    let view_entries = View::BUILT_IN
+        .into_iter()
+        .zip(labels)
+        .map(|(view, label)| {
+            let counted = view.clone();
+            let count = Signal::derive(move || counts.with(|c| c.of(&counted)));
+            view! { <QueueEntry testid=format!("count-{}", view.key()) label view count /> }
+        })
+        .collect_view();
     let status_entries = statuses
         .into_iter()
         .map(|status| {
             let id = status.id.clone();
-            let count = Signal::derive(move || counts.with(|c| c.all.status(&id)));
+            let count = Signal::derive(move || counts.with(|c| Some(c.all.status(&id))));
             view! {
                 <QueueEntry
                     testid=format!("count-status-{}", status.id)
                     label=status.label
-                    filter=Filter::Status(status.id)
+                    view=View::All
+                    tab=status.id
                     count
                     color=status.color
                 />
             }
         })
         .collect_view();
+    let team_entry = |team: Option<deskline_shared::Team>| {
+        let id = team.as_ref().map(|t| t.id);
+        let label = team.map_or_else(|| "No team".to_owned(), |t| t.name);
+        let view = View::Team(id);
+        let count = Signal::derive(move || counts.with(|c| Some(c.open.team(id))));
+        view! { <QueueEntry testid=format!("count-{}", view.key()) label view count /> }
+    };
     let team_entries = teams
         .into_iter()
-        .map(|team| {
-            let id = team.id;
-            let count = Signal::derive(move || counts.with(|c| c.open.team(Some(id))));
-            view! {
-                <QueueEntry
-                    testid=format!("count-team-{id}")
-                    label=team.name
-                    filter=Filter::Team(Some(id))
-                    count
-                />
-            }
-        })
+        .map(|t| team_entry(Some(t)))
         .collect_view();
 
     view! {
         <nav class="sidebar" data-testid="sidebar" aria-label="Queues">
             <div class="nav-group">
-                <div class="nav-title">"Queues"</div>
-                <QueueEntry
-                    testid="count-all".to_owned()
-                    label="All open".to_owned()
-                    filter=Filter::AllOpen
-                    count=Signal::derive(move || counts.with(|c| c.open.total))
-                />
-                <QueueEntry
-                    testid="count-mine".to_owned()
-                    label="My tickets".to_owned()
-                    filter=Filter::Mine
-                    count=Signal::derive(move || counts.with(|c| c.open.mine))
-                />
-                <QueueEntry
-                    testid="count-unassigned".to_owned()
-                    label="Unassigned".to_owned()
-                    filter=Filter::Unassigned
-                    count=Signal::derive(move || counts.with(|c| c.open.unassigned))
-                />
+                <div class="nav-title">"Views"</div>
+                {view_entries}
             </div>
+            <SavedViews />
             <div class="nav-group">
                 <div class="nav-title">"Statuses"</div>
                 {status_entries}
@@ -82,12 +74,7 @@ pub fn Sidebar() -> impl IntoView {
             <div class="nav-group">
                 <div class="nav-title">"Teams"</div>
                 {team_entries}
-                <QueueEntry
-                    testid="count-team-none".to_owned()
-                    label="No team".to_owned()
-                    filter=Filter::Team(None)
-                    count=Signal::derive(move || counts.with(|c| c.open.team(None)))
-                />
+                {team_entry(None)}
             </div>
         </nav>
     }

@@ -4,10 +4,20 @@ use crate::components::sla_badge::SlaBadge;
 use crate::components::status_pill::StatusPill;
 use crate::contexts::use_store;
 use crate::format;
-use crate::store::Row;
+use deskline_shared::Ticket;
 use leptos::prelude::*;
 
-/// Reference, title, requester, status, priority, assignee, SLA and age; opens the ticket on click.
+/// One row of the ticket list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The ticket as projected.
+    pub ticket: Ticket,
+    /// It has changes the server has not confirmed.
+    pub saving: bool,
+}
+
+/// A tick box for bulk actions, then reference, title, requester, status, priority, assignee, SLA
+/// and age; opens the ticket on click.
 #[component]
 pub fn TicketRow(
     /// The ticket as projected, and whether it has unsaved changes.
@@ -43,24 +53,43 @@ pub fn TicketRow(
             ticket.with_value(|t| engine.indicator_scheduled(&schedule, t, now))
         })
     });
-    let open = move || store.open(Some(id));
+    let open = move || {
+        store.cursor.set(Some(id));
+        store.open(Some(id));
+    };
+    let marked = Memo::new(move |_| store.marked.with(|m| m.contains(&id)));
     view! {
         <div
             class="row ticket-row"
             role="row"
-            tabindex="0"
+            tabindex="-1"
             data-testid="ticket-row"
             data-id=id.to_string()
             data-reference=reference.clone().unwrap_or_default()
             class:selected=move || store.selected.get() == Some(id)
+            class:cursor=move || store.cursor.get() == Some(id)
+            class:marked=marked
             class:saving=saving
             on:click=move |_| open()
-            on:keydown=move |ev| {
-                if ev.key() == "Enter" {
-                    open();
-                }
-            }
         >
+            <span class="c-mark" on:click=|ev| ev.stop_propagation()>
+                <input
+                    type="checkbox"
+                    data-testid="row-mark"
+                    aria-label="Select for a bulk action"
+                    prop:checked=marked
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        store.marked.update(|m| {
+                            if on {
+                                m.insert(id);
+                            } else {
+                                m.remove(&id);
+                            }
+                        });
+                    }
+                />
+            </span>
             <span class="c-ref" class:pending-ref=reference.is_none()>
                 {display_reference}
                 {saving.then(|| view! { <span class="saving-marker">"saving…"</span> })}

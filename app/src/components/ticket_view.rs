@@ -20,9 +20,9 @@ pub fn TicketView(
     id: Uuid,
 ) -> impl IntoView {
     let store = use_store();
-    let ticket = Memo::new(move |_| store.projection.with(|p| p.tickets.get(&id).cloned()));
+    let ticket = Memo::new(move |_| store.ticket(id));
     let exists = Memo::new(move |_| ticket.with(Option::is_some));
-    let saving = Memo::new(move |_| store.projection.with(|p| p.saving.contains(&id)));
+    let saving = Memo::new(move |_| store.is_saving(id));
     let report = Memo::new(move |_| {
         let now = store.now.get();
         ticket.with(|t| {

@@ -7,6 +7,7 @@ use crate::components::notices::Notices;
 use crate::components::sidebar::Sidebar;
 use crate::components::sla_settings::SlaSettings;
 use crate::components::ticket_list::TicketList;
+use crate::components::ticket_tabs::TicketTabs;
 use crate::components::ticket_view::TicketView;
 use crate::contexts::{Session, provide_store, use_session};
 use crate::store::Store;
@@ -100,6 +101,9 @@ fn Shell() -> impl IntoView {
                     <div class="body">
                         <Sidebar />
                         <main class="main">
+                            <div class="tabs-slot">
+                                <TicketTabs />
+                            </div>
                             <TicketList on_new=move |()| composing.set(true) />
                             <section class="ticket-pane" aria-label="Ticket">
                                 {move || match store.selected.get() {

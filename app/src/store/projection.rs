@@ -1,65 +1,178 @@
-//! What the UI shows: confirmed tickets with the pending mutations replayed on top.
+//! What the UI shows: confirmed tickets with the pending mutations replayed on top, and the queue
+//! index over them.
 //!
 //! The replay goes through `deskline_shared::apply`, the same function the server runs, so the
 //! optimistic view follows exactly the server's rules. A pending mutation that no longer applies
 //! (someone else changed the ticket meanwhile) is skipped here; the server will reject it and the
 //! rejection is shown then.
+//!
+//! Everything is updated in place: a pull touches the tickets it brings, a new mutation the
+//! tickets it names, and the index is told about exactly those. Nothing is copied or rebuilt per
+//! change, which is what keeps 100,000 tickets interactive.
 
 use super::Pending;
+use deskline_shared::index::QueueIndex;
+use deskline_shared::sla::SlaEngine;
 use deskline_shared::{Actor, Context, Event, Ticket, Workspace, apply};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// Confirmed state plus the pending mutations, folded.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Above this many changed tickets the index is built afresh instead of updated one by one.
+const REBUILD_AT: usize = 2_000;
+
+/// Confirmed state plus the pending mutations, folded, and indexed for the queues.
+#[derive(Debug, Clone)]
 pub struct Projection {
-    /// Every ticket as the user should see it now.
-    pub tickets: HashMap<Uuid, Ticket>,
+    /// Tickets as the server last sent them; written only by pulls and ticket details.
+    confirmed: HashMap<Uuid, Ticket>,
+    /// Tickets that pending mutations change (or create), as the user should see them now.
+    overlay: HashMap<Uuid, Ticket>,
     /// Events produced by pending mutations, per ticket, in the order they were made.
     pub pending_events: HashMap<Uuid, Vec<Event>>,
     /// Tickets with at least one mutation the server has not confirmed yet.
     pub saving: HashSet<Uuid>,
+    /// Every projected ticket, indexed for filters, sorts and counts.
+    pub index: QueueIndex,
+    /// Tickets changed since the last replay, whose index entries are out of date.
+    dirty: HashSet<Uuid>,
 }
 
-/// Replays `pending` over `confirmed`.
-pub fn project(
-    confirmed: &HashMap<Uuid, Ticket>,
-    pending: &[Pending],
-    actor: &Actor,
-    workspace: &Workspace,
-) -> Projection {
-    let mut tickets = confirmed.clone();
-    let mut pending_events: HashMap<Uuid, Vec<Event>> = HashMap::new();
-    let mut saving = HashSet::new();
-    for entry in pending {
-        let id = entry.mutation.ticket_id();
-        saving.insert(id);
-        // Each mutation is decided at the time the user made it, so the replay is stable.
-        let ctx = Context {
-            actor,
-            workspace,
-            now: entry.created_at,
-        };
-        let Ok(events) = apply(tickets.get(&id), &entry.mutation, &ctx) else {
-            continue;
-        };
-        let folded = match tickets.remove(&id) {
-            Some(mut ticket) => {
-                for event in &events {
-                    ticket.apply_event(event);
-                }
-                Some(ticket)
-            }
-            None => Ticket::replay(&events),
-        };
-        if let Some(ticket) = folded {
-            tickets.insert(id, ticket);
+impl Default for Projection {
+    fn default() -> Self {
+        Projection {
+            confirmed: HashMap::new(),
+            overlay: HashMap::new(),
+            pending_events: HashMap::new(),
+            saving: HashSet::new(),
+            index: QueueIndex::new(),
+            dirty: HashSet::new(),
         }
-        pending_events.entry(id).or_default().extend(events);
     }
-    Projection {
-        tickets,
-        pending_events,
-        saving,
+}
+
+/// What the projection needs to decide and index tickets.
+pub struct Rules<'a> {
+    /// The signed-in user, whose mutations are replayed.
+    pub actor: &'a Actor,
+    /// Statuses, teams, tags.
+    pub workspace: &'a Workspace,
+    /// The service levels, for the indexed SLA schedules.
+    pub engine: &'a SlaEngine,
+}
+
+impl Projection {
+    /// The ticket as the user should see it.
+    pub fn get(&self, id: &Uuid) -> Option<&Ticket> {
+        self.overlay.get(id).or_else(|| self.confirmed.get(id))
+    }
+
+    /// The ticket as the server last sent it.
+    pub fn confirmed(&self, id: &Uuid) -> Option<&Ticket> {
+        self.confirmed.get(id)
+    }
+
+    /// Whether some change waits for [`Projection::replay`].
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+
+    /// Forgets every confirmed ticket (the server no longer knows our cookie).
+    pub fn reset(&mut self) {
+        self.dirty.extend(self.confirmed.keys().copied());
+        self.confirmed.clear();
+    }
+
+    /// Takes in pulled tickets and removals.
+    pub fn merge(&mut self, tickets: Vec<Ticket>, removed: &[Uuid]) {
+        for ticket in tickets {
+            self.dirty.insert(ticket.id);
+            self.confirmed.insert(ticket.id, ticket);
+        }
+        for id in removed {
+            if self.confirmed.remove(id).is_some() {
+                self.dirty.insert(*id);
+            }
+        }
+    }
+
+    /// Keeps the newer of the confirmed version and `ticket` (a ticket's detail read on open).
+    /// Only a ticket we have is refreshed: one the pulls removed stays removed.
+    pub fn refresh(&mut self, ticket: &Ticket) {
+        if let Some(have) = self.confirmed.get_mut(&ticket.id)
+            && have.version <= ticket.version
+        {
+            *have = ticket.clone();
+            self.dirty.insert(ticket.id);
+        }
+    }
+
+    /// Replays `pending` over confirmed state and brings the index up to date with every ticket
+    /// that changed since the last replay.
+    pub fn replay(&mut self, pending: &[Pending], rules: &Rules<'_>) {
+        let mut overlay: HashMap<Uuid, Ticket> = HashMap::new();
+        let mut pending_events: HashMap<Uuid, Vec<Event>> = HashMap::new();
+        let mut saving = HashSet::new();
+        for entry in pending {
+            let id = entry.mutation.ticket_id();
+            saving.insert(id);
+            // Each mutation is decided at the time the user made it, so the replay is stable.
+            let ctx = Context {
+                actor: rules.actor,
+                workspace: rules.workspace,
+                now: entry.created_at,
+            };
+            let current = overlay.get(&id).or_else(|| self.confirmed.get(&id));
+            let Ok(events) = apply(current, &entry.mutation, &ctx) else {
+                continue;
+            };
+            let folded = match current.cloned() {
+                Some(mut ticket) => {
+                    for event in &events {
+                        ticket.apply_event(event);
+                    }
+                    Some(ticket)
+                }
+                None => Ticket::replay(&events),
+            };
+            if let Some(ticket) = folded {
+                overlay.insert(id, ticket);
+            }
+            pending_events.entry(id).or_default().extend(events);
+        }
+        // What was projected before and what is now may differ only on these tickets.
+        self.dirty.extend(self.overlay.keys().copied());
+        self.dirty.extend(overlay.keys().copied());
+        self.overlay = overlay;
+        self.pending_events = pending_events;
+        self.saving = saving;
+        // Each upsert moves the ticket in the kept orders; past a few thousand changes (the
+        // first load, a reset) sorting everything once is cheaper.
+        if self.dirty.len() > REBUILD_AT.max(self.index.len() / 8) {
+            self.dirty.clear();
+            self.index = QueueIndex::build(self.tickets(), rules.workspace, rules.engine);
+            return;
+        }
+        for id in std::mem::take(&mut self.dirty) {
+            match self.overlay.get(&id).or_else(|| self.confirmed.get(&id)) {
+                Some(ticket) => self.index.upsert(ticket, rules.workspace, rules.engine),
+                None => self.index.remove(id),
+            }
+        }
+    }
+
+    /// Every projected ticket, in no particular order.
+    pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
+        self.confirmed
+            .iter()
+            .filter(|(id, _)| !self.overlay.contains_key(id))
+            .map(|(_, t)| t)
+            .chain(self.overlay.values())
+    }
+
+    /// Recomputes every SLA schedule (the service levels changed).
+    pub fn reschedule(&mut self, engine: &SlaEngine) {
+        let mut index = std::mem::take(&mut self.index);
+        index.reschedule(self.tickets(), engine);
+        self.index = index;
     }
 }

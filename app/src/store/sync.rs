@@ -4,7 +4,7 @@
 //! from cookie 0, then push whatever is queued, pull after every push answer, and otherwise pull
 //! every 10 seconds. A network error keeps the queue as it is and retries with a backoff.
 
-use super::{Ids, Pending, Store, Timeline, is_alive, outbox};
+use super::{Ids, Pending, Projection, Store, Timeline, is_alive, outbox};
 use crate::api::{self, ApiError};
 use chrono::Utc;
 use deskline_shared::Ticket;
@@ -15,7 +15,6 @@ use futures::future::{Either, select};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
@@ -248,7 +247,7 @@ async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
         Err(error) => {
             // The server refused the request itself (not one mutation): sending the same bytes
             // again cannot succeed, so give these changes up rather than block the queue forever.
-            store.pending.update(|pending| {
+            store.update_pending(|pending| {
                 pending.retain(|p| p.acknowledged || !sent.contains(&p.id));
             });
             store.save_outbox();
@@ -262,7 +261,7 @@ async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
 /// ones wait for the pull that brings their effect.
 fn record(store: Store, response: &PushResponse) {
     let mut rejected = Vec::new();
-    store.pending.update(|pending| {
+    store.update_pending(|pending| {
         for result in &response.results {
             match &result.outcome {
                 Outcome::Rejected { message, .. } => {
@@ -288,7 +287,7 @@ fn record(store: Store, response: &PushResponse) {
 fn renumber(store: Store) {
     let client_id = outbox::new_client_id();
     let mut next = 1;
-    store.pending.update(|pending| {
+    store.update_pending(|pending| {
         for p in pending.iter_mut().filter(|p| !p.acknowledged) {
             p.id = next;
             next += 1;
@@ -300,15 +299,6 @@ fn renumber(store: Store) {
     });
     outbox::set_next_mutation_id(next);
     store.save_outbox();
-}
-
-fn merge(confirmed: &mut HashMap<Uuid, Ticket>, tickets: Vec<Ticket>, removed: &[Uuid]) {
-    for ticket in tickets {
-        confirmed.insert(ticket.id, ticket);
-    }
-    for id in removed {
-        confirmed.remove(id);
-    }
 }
 
 /// Pulls every change since `cookie`, page by page.
@@ -333,7 +323,7 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
             }
             Err(error) if error.code() == Some("sync_reset") => {
                 // The server no longer knows our cookie (its data was reset): start over.
-                store.confirmed.set(HashMap::new());
+                store.projection.update_untracked(Projection::reset);
                 *cookie = 0;
                 continue;
             }
@@ -341,9 +331,10 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
         };
         set_if_changed(store.offline, false);
         if page.more {
+            // Bootstrap pages are indexed together once the last one is in.
             store
-                .confirmed
-                .update(|c| merge(c, page.tickets, &page.removed));
+                .projection
+                .update_untracked(|p| p.merge(page.tickets, &page.removed));
             *cookie = page.cookie;
             continue;
         }
@@ -359,13 +350,15 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
             None => None,
         };
         // A quiet poll changes nothing: leave the signals alone so nothing recomputes.
+        let mut changed = false;
         if !page.tickets.is_empty() || !page.removed.is_empty() || detail.is_some() {
-            store.confirmed.update(|c| {
-                merge(c, page.tickets, &page.removed);
+            store.projection.update_untracked(|p| {
+                p.merge(page.tickets, &page.removed);
                 if let Some(detail) = &detail {
-                    upsert(c, &detail.ticket);
+                    p.refresh(&detail.ticket);
                 }
             });
+            changed = true;
         }
         if let Some(detail) = detail {
             show_timeline(store, detail);
@@ -378,6 +371,11 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
         {
             store.pending.update(|pending| pending.retain(|p| !done(p)));
             store.save_outbox();
+            changed = true;
+        }
+        // Confirmed changes and the mutations they settle are shown together.
+        if changed || store.projection.with_untracked(Projection::is_dirty) {
+            store.reproject();
         }
         store.ids.update_value(|ids| {
             ids.next_mutation_id = ids.next_mutation_id.max(processed + 1);
@@ -407,20 +405,10 @@ fn stale_timeline(store: Store, pulled: &[Ticket]) -> Option<Uuid> {
         .map(|t| t.version)
         .or_else(|| {
             store
-                .confirmed
-                .with_untracked(|c| c.get(&open).map(|t| t.version))
+                .projection
+                .with_untracked(|p| p.confirmed(&open).map(|t| t.version))
         })?;
     (newest > shown).then_some(open)
-}
-
-/// Keeps the newer of two versions of a ticket.
-fn upsert(confirmed: &mut HashMap<Uuid, Ticket>, ticket: &Ticket) {
-    if confirmed
-        .get(&ticket.id)
-        .is_none_or(|have| have.version <= ticket.version)
-    {
-        confirmed.insert(ticket.id, ticket.clone());
-    }
 }
 
 fn show_timeline(store: Store, detail: TicketDetail) {
@@ -451,12 +439,7 @@ async fn load_detail(store: Store, id: Uuid) {
     }
     match answer {
         Ok(detail) => {
-            store.confirmed.update(|c| {
-                // Only refresh what we have: a ticket the pulls removed stays removed.
-                if c.contains_key(&id) {
-                    upsert(c, &detail.ticket);
-                }
-            });
+            store.update_confirmed(|p| p.refresh(&detail.ticket));
             show_timeline(store, detail);
         }
         Err(ApiError::Unauthorized(_)) => store.signed_out(),
