@@ -482,7 +482,8 @@ impl Store {
     /// Decides each mutation locally and queues those that pass, in one go (a bulk action).
     /// Each should concern a different ticket: all are decided against what the user sees now.
     ///
-    /// Returns the refused ones, by ticket, with the reason.
+    /// Returns the refused ones, by ticket, with the reason; ones that would change nothing are
+    /// neither queued nor refused.
     pub fn submit_all(&self, mutations: Vec<Mutation>) -> Vec<(Uuid, Rejection)> {
         let now = self.clock_now();
         let mut refused = Vec::new();
@@ -490,6 +491,8 @@ impl Store {
         self.projection.with_untracked(|p| {
             for mutation in mutations {
                 match self.decide(p, &mutation, now) {
+                    // Nothing to do (already so): nothing to send.
+                    Ok(events) if events.is_empty() => {}
                     Ok(_) => accepted.push(mutation),
                     Err(rejection) => refused.push((mutation.ticket_id(), rejection)),
                 }

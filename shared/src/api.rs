@@ -237,8 +237,8 @@ pub struct ViewOrder {
 /// teams they cannot see (`visible: false`), and nothing more about them than this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferenceLookup {
-    /// Ticket id.
-    pub id: Uuid,
+    /// Ticket id, to open it; only for a ticket the caller may see.
+    pub id: Option<Uuid>,
     /// The reference as stored (`TKT-0001`, `20251007092633646`).
     pub reference: String,
     /// Current status.

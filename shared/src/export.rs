@@ -87,10 +87,14 @@ pub fn row(ticket: &Ticket, ws: &Workspace) -> ExportRow {
     }
 }
 
-/// A CSV field, quoted when it needs to be. Text starting with `=`, `+`, `-` or `@` gets a
-/// leading apostrophe, so a spreadsheet never runs a customer's words as a formula.
+/// A CSV field, quoted when it needs to be. Text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading apostrophe, so a spreadsheet never runs a customer's words as a
+/// formula.
 fn csv_field(out: &mut String, text: &str) {
-    let guarded = matches!(text.chars().next(), Some('=' | '+' | '-' | '@'));
+    let guarded = matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    );
     let quote = guarded || text.contains([',', '"', '\n', '\r']);
     if quote {
         out.push('"');
@@ -187,7 +191,7 @@ mod tests {
                 "=HYPERLINK(\"x\")".into(),
                 "-5".into(),
                 "@me".into(),
-                "Email".into(),
+                "\tSUM(1)".into(),
                 String::new(),
                 String::new(),
                 "Zoë <zoe@example.com>".into(),
@@ -209,7 +213,7 @@ mod tests {
             lines.next(),
             Some(
                 "TKT-0001,\"Refund, \"\"urgent\"\"\nplease\",\"'=HYPERLINK(\"\"x\"\")\",\"'-5\",\
-                 \"'@me\",Email,,,Zoë <zoe@example.com>,2025-11-21 09:31:00,\
+                 \"'@me\",\"'\tSUM(1)\",,,Zoë <zoe@example.com>,2025-11-21 09:31:00,\
                  2025-11-21 12:31:00,3.00"
             )
         );

@@ -80,9 +80,8 @@ pub fn SearchBox() -> impl IntoView {
         found.get().map(|f| match f {
             Found::Ticket(t) => {
                 let team = t.team_name.clone().unwrap_or_else(|| "no team".to_owned());
-                let id = t.id;
                 let line = format!("{} · {} · {team}", t.reference, t.status_label);
-                let action = if t.visible {
+                let action = if let Some(id) = t.id.filter(|_| t.visible) {
                     view! {
                         <button class="btn small" on:click=move |_| store.open(Some(id))>
                             "Open it"

@@ -23,7 +23,7 @@ pub fn StatusTabs() -> impl IntoView {
             move || {
                 store.listing.with(|l| match &status {
                     Some(s) => l.tabs.status(s),
-                    None => l.ids.len(),
+                    None => l.all,
                 })
             }
         };

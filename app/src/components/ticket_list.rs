@@ -275,15 +275,24 @@ fn MarkAll() -> impl IntoView {
     }
 }
 
-/// Whether a key press belongs to a text field rather than to the list.
-fn typing(ev: &web_sys::KeyboardEvent) -> bool {
+/// Whether a key press belongs to a control (a text field, a button, a tab, a link) rather than
+/// to the list.
+fn for_a_control(ev: &web_sys::KeyboardEvent) -> bool {
+    if ev.default_prevented() {
+        return true;
+    }
     let Some(el) = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
     else {
         return false;
     };
-    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.is_content_editable()
+    el.is_content_editable()
+        || el
+            .closest("input, textarea, select, button, a, summary, [role=tab], [role=dialog]")
+            .ok()
+            .flatten()
+            .is_some()
 }
 
 /// The list's shortcuts: j/k move, enter opens, x ticks, / searches, ? shows the sheet.
@@ -303,25 +312,27 @@ fn keyboard(
             help.set(false);
             return;
         }
-        if typing(&ev) || store.settings_open.get_untracked() {
+        if for_a_control(&ev) || store.settings_open.get_untracked() {
             return;
         }
         match key.as_str() {
             "j" | "ArrowDown" => move_cursor(store, 1, scroller, row_px, head_px),
             "k" | "ArrowUp" => move_cursor(store, -1, scroller, row_px, head_px),
             "Enter" | "o" => {
-                if let Some(id) = store.cursor.get_untracked() {
-                    store.open(Some(id));
-                }
+                let Some(id) = store.cursor.get_untracked() else {
+                    return;
+                };
+                store.open(Some(id));
             }
             "x" => {
-                if let Some(id) = store.cursor.get_untracked() {
-                    store.marked.update(|m| {
-                        if !m.remove(&id) {
-                            m.insert(id);
-                        }
-                    });
-                }
+                let Some(id) = store.cursor.get_untracked() else {
+                    return;
+                };
+                store.marked.update(|m| {
+                    if !m.remove(&id) {
+                        m.insert(id);
+                    }
+                });
             }
             "/" => {
                 if let Some(input) = document()

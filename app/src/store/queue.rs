@@ -125,6 +125,8 @@ impl View {
 pub struct Listing {
     /// The tickets, in the chosen order.
     pub ids: Vec<Uuid>,
+    /// How many the view and query list on the "All" tab.
+    pub all: usize,
     /// Tickets of the view and query per status, completed ones included, whatever the tab.
     pub tabs: Counts,
 }
@@ -148,39 +150,56 @@ pub fn listing(
     ask: &Ask<'_>,
     ctx: &FilterContext<'_>,
 ) -> Listing {
+    // One place to look in: the view's (Archived, Snoozed, Spam/Deleted), else the query's
+    // (`in:archived` typed in All); every filter below asks for that scope.
+    let scope = if ask.view.scope == Scope::Active {
+        ask.query.scope
+    } else {
+        ask.view.scope
+    };
     // The tabs count every status, so completed ones are let through here; which are listed is
     // decided below. A filter that names a completed status (or asks for them) shows them all.
-    let shows_completed =
-        ask.view.shows_completed(ctx.workspace) || ask.query.shows_completed(ctx.workspace);
+    let shows_completed = ask.view.shows_completed(ctx.workspace)
+        || ask.query.shows_completed(ctx.workspace)
+        || scope.lists_completed();
     let everything = |f: &Filter| Filter {
         show_completed: true,
+        scope,
         ..f.clone()
     };
     let (view, query) = (everything(ask.view), everything(ask.query));
     let base = index.select(visible, &[&view, &query], ctx);
     let tabs = index.counts(&base, ctx.me);
-    let narrow = match ask.tab {
-        Some(status) => Some(Filter {
-            statuses: vec![status.clone()],
-            scope: ask.view.scope,
-            show_completed: true,
-            ..Filter::default()
-        }),
-        None if !shows_completed => Some(Filter {
-            scope: ask.view.scope,
-            ..Filter::default()
-        }),
-        None => None,
+    let hide_completed = Filter {
+        scope,
+        ..Filter::default()
     };
-    let shown = match &narrow {
-        Some(filter) => index.select(&base, &[filter], ctx),
-        None => base,
+    let all = if shows_completed {
+        base.clone()
+    } else {
+        index.select(&base, &[&hide_completed], ctx)
+    };
+    let shown = match ask.tab {
+        Some(status) => {
+            let tab = Filter {
+                statuses: vec![status.clone()],
+                scope,
+                show_completed: true,
+                ..Filter::default()
+            };
+            index.select(&base, &[&tab], ctx)
+        }
+        None => all.clone(),
     };
     let ids = index
         .sorted(&shown, ask.sort)
         .map(|s| index.id(s))
         .collect();
-    Listing { ids, tabs }
+    Listing {
+        ids,
+        all: all.count(),
+        tabs,
+    }
 }
 
 /// Sidebar counts: views, statuses and teams.

@@ -124,7 +124,7 @@ async fn lookup(
         return Err(missing());
     }
     Ok(Json(ReferenceLookup {
-        id: ticket.id,
+        id: visible.then_some(ticket.id),
         reference: ticket.reference.clone().unwrap_or(reference),
         status_label: ws.status_label(&ticket.status).to_owned(),
         status: ticket.status,
