@@ -297,7 +297,7 @@ impl Store {
     /// Brings the projection and its index up to date with the pending mutations and whatever
     /// the last pull changed.
     fn reproject(&self) {
-        self.pending.with_untracked(|pending| {
+        let changed = self.pending.with_untracked(|pending| {
             self.sla.with_untracked(|engine| {
                 self.with_actor_and_workspace(|actor, workspace| {
                     let rules = Rules {
@@ -305,10 +305,21 @@ impl Store {
                         workspace,
                         engine,
                     };
-                    self.projection.update(|p| p.replay(pending, &rules));
+                    self.projection
+                        .try_update_untracked(|p| p.replay(pending, &rules))
                 })
             })
         });
+        // Readers rerun only when what they see changed.
+        if changed == Some(true) {
+            self.projection.notify();
+        }
+    }
+
+    /// Reads the listed tickets' ids with the projection that holds them; tracked.
+    pub fn with_listed<R>(&self, f: impl FnOnce(&[Uuid], &Projection) -> R) -> R {
+        self.listing
+            .with(|l| self.projection.with(|p| f(&l.ids, p)))
     }
 
     /// Changes the pending mutations and what the user sees with them.

@@ -94,6 +94,32 @@ fn action_select(
     }
 }
 
+/// "Add tag…" (`add`) or "Remove tag…" on the ticked tickets.
+fn tag_select(
+    store: Store,
+    outcome: RwSignal<Option<Outcome>>,
+    tags: Vec<(String, String)>,
+    add: bool,
+) -> impl IntoView {
+    let (testid, title, done) = if add {
+        ("bulk-add-tag", "Add tag…", "Tag added")
+    } else {
+        ("bulk-remove-tag", "Remove tag…", "Tag removed")
+    };
+    action_select(testid, title, tags, move |value, label| {
+        let Ok(tag) = value.parse::<Uuid>() else {
+            return;
+        };
+        run(store, outcome, format!("{done}: {label}"), |ticket_id| {
+            if add {
+                Mutation::AddTag { ticket_id, tag }
+            } else {
+                Mutation::RemoveTag { ticket_id, tag }
+            }
+        })
+    })
+}
+
 /// The bar, shown while tickets are ticked, and the report of the last action.
 #[component]
 pub fn BulkBar() -> impl IntoView {
@@ -191,34 +217,8 @@ pub fn BulkBar() -> impl IntoView {
                         )
                     },
                 )}
-                {action_select(
-                    "bulk-add-tag",
-                    "Add tag…",
-                    tags.clone(),
-                    move |value, label| {
-                        let Some(tag) = id_or_none(&value) else { return };
-                        run(
-                            store,
-                            outcome,
-                            format!("Tag added: {label}"),
-                            |ticket_id| Mutation::AddTag { ticket_id, tag },
-                        )
-                    },
-                )}
-                {action_select(
-                    "bulk-remove-tag",
-                    "Remove tag…",
-                    tags.clone(),
-                    move |value, label| {
-                        let Some(tag) = id_or_none(&value) else { return };
-                        run(
-                            store,
-                            outcome,
-                            format!("Tag removed: {label}"),
-                            |ticket_id| Mutation::RemoveTag { ticket_id, tag },
-                        )
-                    },
-                )}
+                {tag_select(store, outcome, tags.clone(), true)}
+                {tag_select(store, outcome, tags.clone(), false)}
                 <button
                     class="btn small"
                     data-testid="bulk-archive"

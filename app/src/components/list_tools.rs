@@ -25,15 +25,16 @@ fn menu<T: Clone + PartialEq + Send + Sync + 'static>(
     name: &'static str,
     label: &'static str,
     options: Vec<(String, T)>,
+    read: fn(&Filter) -> &[T],
     field: fn(&mut Filter) -> &mut Vec<T>,
 ) -> impl IntoView {
-    let chosen = move || store.query.with(|q| field(&mut q.clone()).len());
+    let chosen = move || store.query.with(|q| read(q).len());
     let boxes = options
         .into_iter()
         .map(|(text, value)| {
             let checked = {
                 let value = value.clone();
-                move || store.query.with(|q| field(&mut q.clone()).contains(&value))
+                move || store.query.with(|q| read(q).contains(&value))
             };
             view! {
                 <label class="check">
@@ -128,17 +129,17 @@ pub fn ListTools() -> impl IntoView {
     view! {
         <div class="list-tools" data-testid="filter-bar">
             <div class="filter-menus">
-                {menu(store, "status", "Status", statuses, |q| &mut q.statuses)}
-                {menu(store, "priority", "Priority", priorities, |q| &mut q.priorities)}
+                {menu(store, "status", "Status", statuses, |q| &q.statuses, |q| &mut q.statuses)}
+                {menu(store, "priority", "Priority", priorities, |q| &q.priorities, |q| &mut q.priorities)}
                 <Show when=offers_assignee>
-                    {menu(store, "assignee", "Assignee", agents.clone(), |q| &mut q.assignees)}
+                    {menu(store, "assignee", "Assignee", agents.clone(), |q| &q.assignees, |q| &mut q.assignees)}
                 </Show>
                 <Show when=offers_team>
-                    {menu(store, "team", "Team", teams.clone(), |q| &mut q.teams)}
+                    {menu(store, "team", "Team", teams.clone(), |q| &q.teams, |q| &mut q.teams)}
                 </Show>
-                {menu(store, "tag", "Tags", tags, any_tag)}
-                {menu(store, "type", "Type", types, |q| &mut q.types)}
-                {menu(store, "channel", "Channel", channels, |q| &mut q.channels)}
+                {menu(store, "tag", "Tags", tags, |q| q.tags.first().map_or(&[], Vec::as_slice), any_tag)}
+                {menu(store, "type", "Type", types, |q| &q.types, |q| &mut q.types)}
+                {menu(store, "channel", "Channel", channels, |q| &q.channels, |q| &mut q.channels)}
                 <label class="check show-completed">
                     <input
                         type="checkbox"

@@ -36,12 +36,9 @@ pub fn SearchBox() -> impl IntoView {
         let Some(reference) = reference.get() else {
             return true;
         };
-        store.listing.with(|l| {
-            store.projection.with(|p| {
-                l.ids
-                    .iter()
-                    .any(|id| p.get(id).and_then(|t| t.reference.as_deref()) == Some(&reference))
-            })
+        store.with_listed(|ids, p| {
+            ids.iter()
+                .any(|id| p.get(id).and_then(|t| t.reference.as_deref()) == Some(&reference))
         })
     });
     let found = RwSignal::new(None::<Found>);

@@ -51,18 +51,16 @@ pub fn TicketList(
     });
     let rows = Memo::new(move |_| {
         let (first, end) = window.get();
-        listing.with(|l| {
-            store.projection.with(|p| {
-                l.ids[first..end]
-                    .iter()
-                    .filter_map(|id| {
-                        Some(Row {
-                            ticket: p.get(id)?.clone(),
-                            saving: p.saving.contains(id),
-                        })
+        store.with_listed(|ids, p| {
+            ids[first..end]
+                .iter()
+                .filter_map(|id| {
+                    Some(Row {
+                        ticket: p.get(id)?.clone(),
+                        saving: p.saving.contains(id),
                     })
-                    .collect::<Vec<_>>()
-            })
+                })
+                .collect::<Vec<_>>()
         })
     });
     let measure = move || {
@@ -203,15 +201,12 @@ fn Export() -> impl IntoView {
         }
         let title = store.view_title();
         let stem = deskline_shared::export::file_stem(&title);
-        let rows: Vec<_> = store.listing.with_untracked(|l| {
-            store.projection.with_untracked(|p| {
-                store.with_workspace(|ws| {
-                    l.ids
-                        .iter()
-                        .filter_map(|id| p.get(id))
-                        .map(|t| deskline_shared::export::row(t, ws))
-                        .collect()
-                })
+        let rows: Vec<_> = store.with_listed(|ids, p| {
+            store.with_workspace(|ws| {
+                ids.iter()
+                    .filter_map(|id| p.get(id))
+                    .map(|t| deskline_shared::export::row(t, ws))
+                    .collect()
             })
         });
         if !xlsx {

@@ -6,9 +6,10 @@
 //! (someone else changed the ticket meanwhile) is skipped here; the server will reject it and the
 //! rejection is shown then.
 //!
-//! Everything is updated in place: a pull touches the tickets it brings, a new mutation the
-//! tickets it names, and the index is told about exactly those. Nothing is copied or rebuilt per
-//! change, which is what keeps 100,000 tickets interactive.
+//! Confirmed state is updated in place: a pull marks the tickets it brings. Each replay folds the
+//! pending mutations (a handful, usually) into an overlay of the tickets they change, and the index
+//! is told about exactly the tickets whose projected version changed; confirmed tickets are never
+//! copied, which is what keeps 100,000 tickets interactive.
 
 use super::Pending;
 use deskline_shared::index::QueueIndex;
@@ -107,8 +108,8 @@ impl Projection {
     }
 
     /// Replays `pending` over confirmed state and brings the index up to date with every ticket
-    /// that changed since the last replay.
-    pub fn replay(&mut self, pending: &[Pending], rules: &Rules<'_>) {
+    /// that changed since the last replay. Returns whether anything the user sees changed.
+    pub fn replay(&mut self, pending: &[Pending], rules: &Rules<'_>) -> bool {
         let mut overlay: HashMap<Uuid, Ticket> = HashMap::new();
         let mut pending_events: HashMap<Uuid, Vec<Event>> = HashMap::new();
         let mut saving = HashSet::new();
@@ -139,9 +140,20 @@ impl Projection {
             }
             pending_events.entry(id).or_default().extend(events);
         }
-        // What was projected before and what is now may differ only on these tickets.
-        self.dirty.extend(self.overlay.keys().copied());
-        self.dirty.extend(overlay.keys().copied());
+        // The projected ticket changed where the overlay gained, lost or changed an entry.
+        for (id, ticket) in &overlay {
+            if self.overlay.get(id) != Some(ticket) {
+                self.dirty.insert(*id);
+            }
+        }
+        for id in self.overlay.keys() {
+            if !overlay.contains_key(id) {
+                self.dirty.insert(*id);
+            }
+        }
+        let changed = !self.dirty.is_empty()
+            || self.saving != saving
+            || self.pending_events != pending_events;
         self.overlay = overlay;
         self.pending_events = pending_events;
         self.saving = saving;
@@ -150,7 +162,7 @@ impl Projection {
         if self.dirty.len() > REBUILD_AT.max(self.index.len() / 8) {
             self.dirty.clear();
             self.index = QueueIndex::build(self.tickets(), rules.workspace, rules.engine);
-            return;
+            return changed;
         }
         for id in std::mem::take(&mut self.dirty) {
             match self.overlay.get(&id).or_else(|| self.confirmed.get(&id)) {
@@ -158,6 +170,7 @@ impl Projection {
                 None => self.index.remove(id),
             }
         }
+        changed
     }
 
     /// Every projected ticket, in no particular order.

@@ -303,9 +303,14 @@ pub fn save(view: &View, query: &str) {
     outbox::set(QUERY, query);
 }
 
+/// Where one user's open tabs are remembered.
+fn tabs_key(user: Uuid) -> String {
+    format!("deskline.tabs.{user}")
+}
+
 /// The tickets open as tabs last time.
 pub fn load_tabs(user: Uuid) -> Vec<Uuid> {
-    let mut tabs: Vec<Uuid> = outbox::get(&format!("deskline.tabs.{user}"))
+    let mut tabs: Vec<Uuid> = outbox::get(&tabs_key(user))
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
     tabs.truncate(super::MAX_TABS);
@@ -315,6 +320,6 @@ pub fn load_tabs(user: Uuid) -> Vec<Uuid> {
 /// Remembers the open tabs for the next visit.
 pub fn save_tabs(user: Uuid, tabs: &[Uuid]) {
     if let Ok(text) = serde_json::to_string(tabs) {
-        outbox::set(&format!("deskline.tabs.{user}"), &text);
+        outbox::set(&tabs_key(user), &text);
     }
 }
