@@ -15,7 +15,9 @@ use crate::error::AppError;
 use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::{HeaderName, HeaderValue, Request, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
+use std::path::Path;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -35,12 +37,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let csp = content_security_policy(&state.dist);
-    let index = state.dist.join("index.html");
-    let spa = ServeDir::new(&state.dist).fallback(ServeFile::new(index));
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .nest("/api", api)
-        .fallback_service(spa)
+        .merge(shell(&state.dist))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -77,6 +77,39 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The built app: the files in `dist`, and index.html for any other path (the app routes
+/// itself). `/api` is nested before this, so an API path never gets the app.
+///
+/// HTML and the service worker are revalidated on every load (`no-cache`): that is how a new build
+/// reaches a browser, and the service worker is what keeps the rest offline. The other files have
+/// trunk's content hash in their names. `.js` is served as `text/javascript` and `.webmanifest` as
+/// `application/manifest+json` (by their extensions), which the service worker registration and
+/// the manifest need.
+fn shell<S: Clone + Send + Sync + 'static>(dist: &Path) -> Router<S> {
+    let no_cache = HeaderValue::from_static("no-cache");
+    let files = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+    let worker = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            no_cache.clone(),
+        ))
+        .service(ServeFile::new(dist.join("sw.js")));
+    Router::new()
+        .route_service("/sw.js", worker)
+        .fallback_service(files)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            move |res: &Response| {
+                let html = res
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("text/html"));
+                html.then(|| no_cache.clone())
+            },
+        ))
+}
+
 async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {
     AppError::NotFound(format!("There is no API endpoint at {}.", uri.path()))
 }
@@ -88,7 +121,10 @@ async fn method_not_allowed(OriginalUri(uri): OriginalUri, method: axum::http::M
 /// The Content-Security-Policy of every response: scripts only from this origin plus the inline
 /// bootstrap trunk writes into index.html (allowed by its hash, read when the router is built, so
 /// rebuild the app before starting the server), wasm compilation, no plugins, frames or foreign
-/// connections. Styles allow inline attributes, which the app uses for status colours.
+/// connections. Styles allow inline attributes, which the app uses for status colours. The service
+/// worker (`worker-src`, which falls back to `script-src`), its fetches (`connect-src`) and the
+/// web app manifest (`manifest-src`, which falls back to `default-src`) are all same-origin, so
+/// `'self'` already allows them.
 fn content_security_policy(dist: &std::path::Path) -> HeaderValue {
     use base64::Engine as _;
     use sha2::Digest as _;
@@ -162,5 +198,59 @@ mod tests {
             "{policy}"
         );
         assert!(policy.contains("frame-ancestors 'none'"));
+    }
+
+    #[tokio::test]
+    async fn the_shell_serves_the_worker_fresh_and_the_app_for_unknown_paths() {
+        use axum::body::Body;
+        use tower::ServiceExt as _;
+        // Setup: a dist folder as trunk writes it.
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("index.html", "<!doctype html><title>Deskline</title>"),
+            ("sw.js", "self.addEventListener('fetch', () => {});"),
+            ("manifest.webmanifest", "{\"name\":\"Deskline\"}"),
+            ("app-0123456789abcdef.js", "export {};"),
+        ];
+        for (name, body) in files {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        let get = |path: &'static str| {
+            let shell = shell::<()>(dir.path());
+            async move {
+                let req = Request::get(path).body(Body::empty()).unwrap();
+                let res = shell.oneshot(req).await.unwrap();
+                let header = |name| {
+                    res.headers()
+                        .get(name)
+                        .map(|v: &HeaderValue| v.to_str().unwrap().to_owned())
+                };
+                (
+                    res.status().as_u16(),
+                    header(header::CONTENT_TYPE),
+                    header(header::CACHE_CONTROL),
+                )
+            }
+        };
+        // Exec and check.
+        let no_cache = Some("no-cache".to_owned());
+        let (status, kind, cache) = get("/sw.js").await;
+        assert_eq!(status, 200);
+        assert!(kind.unwrap().contains("javascript"));
+        assert_eq!(cache, no_cache);
+        let (status, kind, cache) = get("/manifest.webmanifest").await;
+        assert_eq!(
+            (status, kind.as_deref()),
+            (200, Some("application/manifest+json"))
+        );
+        assert_eq!(cache, None);
+        for path in ["/", "/tickets/42"] {
+            let (status, kind, cache) = get(path).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(kind.unwrap().starts_with("text/html"), "{path}");
+            assert_eq!(cache, no_cache, "{path}");
+        }
+        let (_, _, cache) = get("/app-0123456789abcdef.js").await;
+        assert_eq!(cache, None, "hashed files may be cached");
     }
 }

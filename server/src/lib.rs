@@ -39,6 +39,11 @@ pub struct AppState {
     /// One scheduler pass at a time.
     pub(crate) sla_pass: Arc<tokio::sync::Mutex<()>>,
     sla_engine: Arc<Mutex<sla::EngineCache>>,
+    /// The newest committed `seq`, for the pokes: a watch keeps only the latest value, so a slow
+    /// socket skips to it and a commit never waits for a socket.
+    head: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Set once the server is shutting down; every poke socket then closes.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -47,6 +52,7 @@ impl AppState {
         let workspace = store.load_workspace().await?.ok_or_else(|| {
             anyhow::anyhow!("the database has no workspace yet; start the server once to create it")
         })?;
+        let head = store.head().await?;
         Ok(AppState {
             store,
             workspace: Arc::new(RwLock::new(Arc::new(workspace))),
@@ -57,7 +63,41 @@ impl AppState {
             sla_wake: Arc::default(),
             sla_pass: Arc::default(),
             sla_engine: Arc::default(),
+            head: Arc::new(tokio::sync::watch::Sender::new(head)),
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
         })
+    }
+
+    /// Tells the poke sockets that the changes up to `seq` are committed. Call it after every
+    /// commit that creates a change; the head only moves forward, so announcing late or twice is
+    /// harmless.
+    pub fn announce(&self, seq: u64) {
+        self.head.send_if_modified(|head| {
+            let newer = seq > *head;
+            if newer {
+                *head = seq;
+            }
+            newer
+        });
+    }
+
+    /// The newest announced `seq`, updated as commits are announced.
+    pub fn heads(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+
+    /// Whether the server is shutting down, as a receiver that changes once.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Asks every poke socket to close (with a close frame, "going away") and waits up to `grace`
+    /// for them to finish. Call it when shutdown begins: upgraded connections outlive the HTTP
+    /// server's graceful shutdown and would otherwise just be cut.
+    pub async fn close_pokes(&self, grace: std::time::Duration) {
+        self.closing.send_replace(true);
+        // Only sockets hold receivers, so this ends when the last one has closed.
+        let _ = tokio::time::timeout(grace, self.closing.closed()).await;
     }
 
     /// The current workspace configuration.

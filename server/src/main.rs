@@ -60,8 +60,13 @@ async fn main() -> anyhow::Result<()> {
             println!("  {:<22} {:<14} {:?}", agent.email, agent.name, agent.role);
         }
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown())
+    let router = app(state.clone());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown().await;
+            // Poke sockets are upgraded connections, which the graceful shutdown does not wait for.
+            state.close_pokes(std::time::Duration::from_secs(2)).await;
+        })
         .await?;
     Ok(())
 }

@@ -129,6 +129,10 @@ pub struct PullResponse {
     pub tickets: Vec<Ticket>,
     /// Ids of tickets the user may no longer see (moved to another team, ...).
     pub removed: Vec<Uuid>,
+    /// The events carrying a message (replies and internal notes) of the tickets in `tickets`,
+    /// committed after the cookie, in commit order. Absent from answers of older servers.
+    #[serde(default)]
+    pub messages: Vec<Event>,
     /// The highest mutation id of this client the server has processed.
     pub last_mutation_id: u64,
     /// Pass as `cookie` next time.

@@ -16,6 +16,7 @@ pub mod queue;
 pub mod reference;
 pub mod sla;
 pub mod status;
+pub mod sync;
 pub mod ticket;
 pub mod workspace;
 

@@ -40,7 +40,6 @@ impl Server {
 
     /// Like `start`, with extra flags (e.g. `--test-clock`).
     pub fn start_with(tickets: usize, flags: &[&str]) -> Result<Server> {
-        let bin = env_path("DESKLINE_SERVER_BIN")?;
         let dist = env_path("DESKLINE_DIST")?;
         if !dist.join("index.html").exists() {
             bail!(
@@ -49,29 +48,7 @@ impl Server {
             );
         }
         let dir = tempfile::tempdir()?;
-        let mut child = Command::new(&bin)
-            .args(["--port", "0", "--demo-tickets", &tickets.to_string()])
-            .arg("--database")
-            .arg(dir.path().join("e2e.db"))
-            .arg("--dist")
-            .arg(&dist)
-            .args(flags)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("could not start {}", bin.display()))?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .context("the server exited before printing its address")??;
-            if let Some(addr) = line.strip_prefix("Deskline is serving on ") {
-                break addr.trim().to_owned();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let (child, base) = spawn(&dir.path().join("e2e.db"), tickets, flags)?;
         Ok(Server {
             child,
             base,
@@ -79,10 +56,114 @@ impl Server {
         })
     }
 
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The SQLite database file the server runs on.
+    pub fn database(&self) -> PathBuf {
+        self._dir.path().join("e2e.db")
+    }
+
+    /// Kills the process with SIGKILL, as a crash or the OOM killer would: no shutdown runs.
+    pub fn kill(&mut self) -> Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// Starts the server again on the same database with `flags`, after [`Server::kill`]; it
+    /// listens on a new port, which `base` then names.
+    pub fn restart(&mut self, flags: &[&str]) -> Result<()> {
+        let (child, base) = spawn(&self.database(), 0, flags)?;
+        self.child = child;
+        self.base = base;
+        Ok(())
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> Result<u16> {
+        let port = self
+            .base
+            .rsplit(':')
+            .next()
+            .context("no port in the address")?;
+        Ok(port.parse()?)
+    }
+
+    /// Starts the server again on the same database and the same port, after [`Server::kill`], so
+    /// a page opened before the kill (same origin: same cookies, IndexedDB and service worker)
+    /// reaches it again. The port may be briefly busy after the kill, so binding is retried for
+    /// up to 10 s.
+    pub fn restart_same_port(&mut self, flags: &[&str]) -> Result<()> {
+        let port = self.port()?;
+        let started = Instant::now();
+        let (child, base) = loop {
+            match spawn_on(&self.database(), port, 0, flags) {
+                Ok(spawned) => break spawned,
+                Err(_) if started.elapsed() < Duration::from_secs(10) => {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => return Err(e.context(format!("could not listen on port {port} again"))),
+            }
+        };
+        self.child = child;
+        self.base = base;
+        Ok(())
+    }
+
     /// An absolute URL on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+}
+
+/// Starts the server binary on a free port over `database` (seeded with `tickets` demo tickets
+/// when new) and waits until it prints its address.
+fn spawn(database: &std::path::Path, tickets: usize, flags: &[&str]) -> Result<(Child, String)> {
+    spawn_on(database, 0, tickets, flags)
+}
+
+/// Like [`spawn`], on `port` (0: a free one).
+fn spawn_on(
+    database: &std::path::Path,
+    port: u16,
+    tickets: usize,
+    flags: &[&str],
+) -> Result<(Child, String)> {
+    let bin = env_path("DESKLINE_SERVER_BIN")?;
+    let dist = env_path("DESKLINE_DIST")?;
+    let mut child = Command::new(&bin)
+        .args(["--port", &port.to_string()])
+        .args(["--demo-tickets", &tickets.to_string()])
+        .arg("--database")
+        .arg(database)
+        .arg("--dist")
+        .arg(&dist)
+        .args(flags)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("could not start {}", bin.display()))?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = match lines.next() {
+            Some(line) => line?,
+            None => {
+                // Reap it, so retries (see `restart_same_port`) leave no zombies behind.
+                let _ = child.wait();
+                bail!("the server exited before printing its address");
+            }
+        };
+        if let Some(addr) = line.strip_prefix("Deskline is serving on ") {
+            break addr.trim().to_owned();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Ok((child, base))
 }
 
 /// A client of the server's JSON API signed in as one demo account: what the server holds, as

@@ -215,7 +215,8 @@ pub fn bench(root: &Path) -> Result<()> {
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or_default();
-        if !matches!(ext, "wasm" | "js" | "css") {
+        // The service worker is fetched by the browser on its own, after the page.
+        if !matches!(ext, "wasm" | "js" | "css") || path.ends_with("sw.js") {
             continue;
         }
         let raw = std::fs::metadata(&path)?.len();
@@ -279,16 +280,35 @@ pub fn bench(root: &Path) -> Result<()> {
         ],
         &[("CHROMEDRIVER", chromedriver)],
     )?;
-    for (name, value) in native.into_iter().chain(wasm) {
+    // The sync endpoints over real HTTP against a server on a temporary SQLite file.
+    let sync = bench_lines(
+        &[
+            "-p",
+            "deskline-server",
+            "--release",
+            "--test",
+            "bench_sync",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+        &[],
+    )?;
+    for (name, value) in native.into_iter().chain(wasm).chain(sync) {
         let budget = match name.as_str() {
             "sla_100k_wasm_ms" => Some(20.0),
             "filter_sort_100k_wasm_ms" => Some(2.0),
             _ => None,
         };
+        let unit = if name.ends_with("_per_s") {
+            "per_s"
+        } else {
+            "ms"
+        };
         figures.push(Figure {
             name,
             value,
-            unit: "ms",
+            unit,
             budget,
         });
     }

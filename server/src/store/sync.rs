@@ -312,16 +312,44 @@ impl Store {
         })
     }
 
+    /// The newest `seq`: the number of changes committed so far.
+    pub async fn head(&self) -> anyhow::Result<u64> {
+        let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(u64::try_from(head).unwrap_or(0))
+    }
+
     /// The changes since `cookie` that `actor` may see, one page at a time.
+    ///
+    /// A page's cookie is the `seq` of its last ticket, so a ticket changed again meanwhile comes
+    /// in a later page; until the last page, the client's copy mixes older and newer states. What
+    /// depends on the state the client had, is judged at `since`, the cookie the client began
+    /// paging from (it defaults to `cookie`): removals (visible at `since` or, having come on an
+    /// earlier page of the run, at `cookie`; not now), messages
+    /// (after `since` on the page's tickets; all of them for a ticket that came into sight), and
+    /// `last_mutation_id` (a mutation leaves the outbox only once its effect has arrived, which
+    /// is sure at `since` and, on the last page, at the head).
+    #[allow(clippy::too_many_arguments)]
     pub async fn pull(
         &self,
         actor: &Actor,
         ws: &Workspace,
         client_id: Option<Uuid>,
         cookie: u64,
+        since: Option<u64>,
         limit: u32,
         now: DateTime<Utc>,
     ) -> Result<PullResponse, AppError> {
+        let since = since.unwrap_or(cookie);
+        if since > cookie {
+            return Err(AppError::invalid(
+                "since",
+                format!(
+                    "`since` ({since}) is where paging began, so it cannot be after the cookie ({cookie})."
+                ),
+            ));
+        }
         let limit = limit.clamp(1, MAX_PULL);
         let mut conn = self.read.acquire().await?;
         // One read transaction: the head and the rows come from the same snapshot.
@@ -348,6 +376,8 @@ impl Store {
         .await?;
         let more = rows.len() > limit as usize;
         let mut tickets = Vec::new();
+        // Tickets that came into sight after `since`: their whole conversation is news.
+        let mut arrived = Vec::new();
         let mut removed = Vec::new();
         let mut new_cookie = head;
         for row in rows.iter().take(limit as usize) {
@@ -356,21 +386,35 @@ impl Store {
                 new_cookie = u64::try_from(row.get::<i64, _>("seq")).unwrap_or(head);
             }
             if can_see(actor, &ticket, ws) {
+                if since > 0 && !was_visible_at(&mut tx, actor, ws, &ticket, since).await? {
+                    arrived.push(ticket.id);
+                }
                 tickets.push(ticket);
-            } else if cookie > 0 && was_visible_at(&mut tx, actor, ws, &ticket, cookie).await? {
-                // Moved out of the user's sight since their cookie: tell the client to drop it.
+            } else if (since > 0 && was_visible_at(&mut tx, actor, ws, &ticket, since).await?)
+                || (cookie > since && was_visible_at(&mut tx, actor, ws, &ticket, cookie).await?)
+            {
+                // Moved out of the user's sight after the client got it, before paging began or
+                // on an earlier page of this run: tell the client to drop it.
                 removed.push(ticket.id);
             }
         }
-        // Only mutations whose effects this answer already covers: a client drops a pending
-        // mutation once it is acknowledged, so acknowledging one past the cookie would hide it.
+        let (fresh, known): (Vec<Uuid>, Vec<Uuid>) = tickets
+            .iter()
+            .map(|t| t.id)
+            .partition(|id| arrived.contains(id));
+        let mut messages = messages_since(&mut tx, &known, since).await?;
+        messages.extend(messages_since(&mut tx, &fresh, 0).await?);
+        // Only mutations whose effects the client surely holds once it has taken in this page: a
+        // client drops a pending mutation on this answer, so acknowledging one whose ticket is
+        // still on a later page would hide the change until that page.
+        let covered = if more { since } else { new_cookie };
         let last_mutation_id = match client_id {
             Some(client) => sqlx::query_scalar::<_, i64>(
                 "SELECT COALESCE(MAX(mutation_id), 0) FROM mutations WHERE client_id = ? AND user_id = ? AND seq <= ?",
             )
             .bind(client.to_string())
             .bind(actor.id.to_string())
-            .bind(to_i64(new_cookie)?)
+            .bind(to_i64(covered)?)
             .fetch_one(&mut *tx)
             .await
             .map(|id| u64::try_from(id).unwrap_or(0))?,
@@ -380,12 +424,47 @@ impl Store {
         Ok(PullResponse {
             tickets,
             removed,
+            messages,
             last_mutation_id,
             cookie: new_cookie,
             more,
             server_time: now,
         })
     }
+}
+
+/// The events of `tickets` committed after `cookie` that carry a message, by `seq` and then in
+/// the order they were appended.
+async fn messages_since(
+    conn: &mut SqliteConnection,
+    tickets: &[Uuid],
+    cookie: u64,
+) -> anyhow::Result<Vec<Event>> {
+    if tickets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = tickets.iter().map(Uuid::to_string).collect();
+    // Every event that carries a message also wrote a `messages` row under its change, so the
+    // semi-join narrows the read to those changes whatever the event kind is called; the check
+    // on the decoded event below is the rule itself.
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT e.data FROM events e
+         WHERE e.ticket_id IN (SELECT value FROM json_each(?1)) AND e.seq > ?2
+           AND EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = e.ticket_id AND m.seq = e.seq)
+         ORDER BY e.seq, e.id",
+    )
+    .bind(serde_json::to_string(&ids)?)
+    .bind(to_i64(cookie)?)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut messages = Vec::new();
+    for data in rows {
+        let event: Event = serde_json::from_str(&data)?;
+        if event.kind.message().is_some() {
+            messages.push(event);
+        }
+    }
+    Ok(messages)
 }
 
 /// A protocol number as SQLite stores it; the push checks ids up front, so this failing is a bug.
