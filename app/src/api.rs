@@ -55,15 +55,6 @@ impl ApiError {
             _ => None,
         }
     }
-
-    /// Whether retrying the same request later may succeed.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            ApiError::Network(_) => true,
-            ApiError::Server { status, .. } => *status >= 500 || *status == 429,
-            ApiError::Unauthorized(_) => false,
-        }
-    }
 }
 
 impl fmt::Display for ApiError {
@@ -158,8 +149,14 @@ pub async fn workspace() -> Result<Workspace, ApiError> {
 }
 
 /// `GET /api/sync/pull`: tickets changed since `cookie`.
-pub async fn pull(cookie: u64, client_id: Uuid, limit: u32) -> Result<PullResponse, ApiError> {
-    let url = format!("/api/sync/pull?cookie={cookie}&client_id={client_id}&limit={limit}");
+pub async fn pull(
+    cookie: u64,
+    since: u64,
+    client_id: Uuid,
+    limit: u32,
+) -> Result<PullResponse, ApiError> {
+    let url =
+        format!("/api/sync/pull?cookie={cookie}&since={since}&client_id={client_id}&limit={limit}");
     read(Request::get(&url).send().await?).await
 }
 

@@ -23,6 +23,7 @@ pub mod sla_banner;
 pub mod sla_settings;
 pub mod status_pill;
 pub mod status_tabs;
+pub mod storage_settings;
 pub mod tag_editor;
 pub mod ticket_list;
 pub mod ticket_row;

@@ -5,6 +5,7 @@ mod components;
 mod contexts;
 mod export;
 mod format;
+mod offline;
 mod pages;
 mod store;
 
@@ -18,6 +19,7 @@ use leptos::task::spawn_local;
 fn main() {
     console_error_panic_hook::set_once();
     mount_to_body(App);
+    offline::register_service_worker();
 }
 
 /// Asks the server who is signed in, then shows the sign-in page or the workspace.
@@ -27,12 +29,21 @@ fn App() -> impl IntoView {
     spawn_local(async move {
         let next = match api::me().await {
             Ok(me) => Session::SignedIn(me),
-            // Unreachable or signed out: the sign-in page explains what goes wrong on submit.
-            Err(ApiError::Unauthorized(_) | ApiError::Network(_) | ApiError::Server { .. }) => {
-                Session::SignedOut
-            }
+            // Offline: whoever last used this browser and did not sign out works on their local
+            // copy; the server checks the session again when it is back.
+            Err(ApiError::Network(_)) => match store::cache::last_user().await {
+                Some(me) => Session::SignedIn(me),
+                None => Session::SignedOut,
+            },
+            // Signed out: the sign-in page explains what goes wrong on submit.
+            Err(ApiError::Unauthorized(_) | ApiError::Server { .. }) => Session::SignedOut,
         };
         session.set(next);
+    });
+    Effect::new(move || {
+        if matches!(session.get(), Session::SignedIn(_)) {
+            offline::request_persistence();
+        }
     });
     move || match session.get() {
         Session::Checking => view! { <div class="splash" aria-busy="true"></div> }.into_any(),

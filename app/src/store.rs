@@ -5,21 +5,27 @@
 //! they are queued as mutations and replayed on top (see [`projection`]), so dropping a rejected
 //! mutation is all it takes to roll the view back.
 
+pub mod cache;
 mod inbox;
-mod outbox;
+mod local;
 mod projection;
 mod queue;
+mod signals;
 mod sort;
 mod sync;
 
 use crate::contexts::Session;
 use chrono::{DateTime, TimeDelta, Utc};
-use deskline_shared::api::{Inbox, Me, PushMutation, SavedView};
+use deskline_shared::api::PullResponse;
+use deskline_shared::api::{Inbox, Me, SavedView};
 use deskline_shared::filter::{Filter, FilterContext};
 use deskline_shared::index::Bits;
 use deskline_shared::query::{self, QueryError};
 use deskline_shared::sla::{SlaConfig, SlaEngine};
-use deskline_shared::{Actor, Context, Event, Mutation, Rejection, StatusId, Workspace, apply};
+use deskline_shared::sync::{Outbox, Refused};
+use deskline_shared::{
+    Actor, Context, Event, Mutation, Rejection, StatusId, Visibility, Workspace, apply,
+};
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -27,43 +33,51 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
+pub use cache::{Cache, Snapshot};
+pub use deskline_shared::sync::Pending;
 pub use projection::{Projection, Rules};
 pub use queue::{Listing, SidebarCounts, View};
 pub use sort::Sort;
 
-/// Most tickets open as tabs at once.
-pub const MAX_TABS: usize = 10;
-
-/// A mutation the server has not confirmed yet.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pending {
-    /// Per-client wire id, renumbered only after a `mutation_gap`.
-    pub id: u64,
-    /// When the user made the change; the replay decides it at this time.
-    pub created_at: DateTime<Utc>,
-    /// The change.
-    pub mutation: Mutation,
-    /// The server applied it; it stays until a pull brings its effect into confirmed state.
-    pub acknowledged: bool,
-}
-
-impl Pending {
-    fn to_wire(&self) -> PushMutation {
-        PushMutation {
-            id: self.id,
-            created_at: self.created_at,
-            mutation: self.mutation.clone(),
-        }
+/// Leaves a named mark on the page's performance timeline, for `cargo xtask bench`: `deskline-signed-in`,
+/// `deskline-synced` (the first pull has reached the server's head and is in the local copy) and
+/// `deskline-list-painted` (the list first painted with tickets).
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
     }
 }
 
-/// A dismissible message about something that went wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Most tickets open as tabs at once.
+pub const MAX_TABS: usize = 10;
+
+/// A dismissible message about something that went wrong, with what the user can do about it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
     /// Local id, for dismissing.
     pub id: u64,
     /// The sentence to show.
     pub text: String,
+    /// Choices besides dismissing; choosing one also dismisses the notice.
+    pub choices: Vec<Choice>,
+}
+
+/// One thing a notice offers to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The button's label.
+    pub label: String,
+    /// What it does.
+    pub action: ChoiceAction,
+}
+
+/// What a notice's choice does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChoiceAction {
+    /// Opens a ticket.
+    Open(Uuid),
+    /// Queues a mutation (e.g. a note asking a colleague to release a ticket).
+    Queue(Mutation),
 }
 
 /// The open ticket's timeline as the server last sent it.
@@ -77,13 +91,6 @@ pub struct Timeline {
     pub events: Vec<Event>,
 }
 
-/// Numbering of this client's mutations.
-#[derive(Debug, Clone, Copy)]
-struct Ids {
-    client_id: Uuid,
-    next_mutation_id: u64,
-}
-
 /// The workspace's state; cheap to copy, everything inside is a signal or a stored value.
 #[derive(Clone, Copy)]
 pub struct Store {
@@ -91,8 +98,25 @@ pub struct Store {
     me: StoredValue<Me>,
     actor: StoredValue<Actor>,
     workspace: StoredValue<Workspace>,
-    pending: RwSignal<Vec<Pending>>,
-    ids: StoredValue<Ids>,
+    /// The outbox as last stored (shared with the user's other tabs through IndexedDB).
+    outbox: RwSignal<Outbox>,
+    /// Changes made in this tab that are not in the stored outbox yet (they get their ids
+    /// there); shown at once all the same.
+    unsaved: RwSignal<Vec<Pending>>,
+    /// A flush of `unsaved` runs.
+    flushing: StoredValue<bool>,
+    /// The local copy; `None` when the browser offers none.
+    cache: StoredValue<Option<Cache>>,
+    /// The pull cookie: how far confirmed state is current (from the local copy at start).
+    cookie: StoredValue<u64>,
+    /// Where the unfinished run of pull pages began, if one is under way.
+    since: StoredValue<Option<u64>>,
+    /// The last moment the server could not be reached.
+    last_offline: StoredValue<Option<DateTime<Utc>>>,
+    /// The first pull of this visit has finished.
+    synced: StoredValue<bool>,
+    /// The channel to the user's other tabs.
+    tabs: StoredValue<Option<web_sys::BroadcastChannel>, LocalStorage>,
     wake: StoredValue<Option<UnboundedSender<()>>>,
     alive: StoredValue<Arc<AtomicBool>>,
     next_notice: StoredValue<u64>,
@@ -153,28 +177,23 @@ pub struct Store {
 
 impl Store {
     /// Creates the state for a signed-in user and starts syncing with the server.
-    pub fn start(session: RwSignal<Session>, me: Me, workspace: Workspace) -> Store {
+    /// `cache` and `snapshot` are the local copy and what it held: its tickets show at once, and
+    /// its outbox is sent when the network allows.
+    pub fn start(
+        session: RwSignal<Session>,
+        me: Me,
+        workspace: Workspace,
+        cache: Option<Cache>,
+        snapshot: Snapshot,
+    ) -> Store {
         let actor = Actor {
             id: me.id,
             name: me.name.clone(),
             role: me.role,
         };
-        let client_id = outbox::client_id(me.id);
-        let saved = outbox::load(me.id, client_id);
-        let next_mutation_id = saved
-            .iter()
-            .map(|m| m.id + 1)
-            .fold(outbox::next_mutation_id(), u64::max);
-        let pending: Vec<Pending> = saved
-            .into_iter()
-            .map(|m| Pending {
-                id: m.id,
-                created_at: m.created_at,
-                mutation: m.mutation,
-                acknowledged: false,
-            })
-            .collect();
-
+        let outbox = snapshot
+            .outbox
+            .unwrap_or_else(|| Outbox::new(Uuid::now_v7()));
         let me_id = me.id;
         let sla = RwSignal::new(Arc::new(SlaEngine::new(&workspace.sla, Utc::now())));
         let now = RwSignal::new(Utc::now());
@@ -190,8 +209,9 @@ impl Store {
         let me = StoredValue::new(me);
         let actor = StoredValue::new(actor);
         let workspace = StoredValue::new(workspace);
-        let pending = RwSignal::new(pending);
-        let projection = RwSignal::new(Projection::default());
+        let mut confirmed = Projection::default();
+        confirmed.merge(snapshot.tickets, &[]);
+        let projection = RwSignal::new(confirmed);
         let view = RwSignal::new(saved_view);
         let tab = RwSignal::new(None::<StatusId>);
         let query = RwSignal::new(query_filter);
@@ -250,11 +270,15 @@ impl Store {
             me,
             actor,
             workspace,
-            pending,
-            ids: StoredValue::new(Ids {
-                client_id,
-                next_mutation_id,
-            }),
+            outbox: RwSignal::new(outbox),
+            unsaved: RwSignal::new(Vec::new()),
+            flushing: StoredValue::new(false),
+            cache: StoredValue::new(cache),
+            cookie: StoredValue::new(snapshot.cookie),
+            since: StoredValue::new(snapshot.since),
+            tabs: StoredValue::new_local(signals::channel(me_id)),
+            synced: StoredValue::new(false),
+            last_offline: StoredValue::new(None),
             wake: StoredValue::new(None),
             alive: StoredValue::new(Arc::new(AtomicBool::new(true))),
             next_notice: StoredValue::new(0),
@@ -277,7 +301,7 @@ impl Store {
             cursor: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
             offline: RwSignal::new(false),
-            loaded: RwSignal::new(false),
+            loaded: RwSignal::new(snapshot.cookie > 0),
             now,
             sla,
             sort,
@@ -287,17 +311,73 @@ impl Store {
             }),
             settings_open: RwSignal::new(false),
         };
-        // Mutations saved by the last visit show at once, before the first pull.
+        // The local copy and the mutations saved by the last visit show at once, before any pull.
         store.reproject();
         store.load_saved_views();
         sync::start(store);
+        if let Some(channel) = store.tabs.get_value() {
+            signals::listen_to_tabs(store, &channel, store.alive());
+        }
+        signals::listen_to_server(store, store.alive());
         store
+    }
+
+    /// Records whether the server could be reached. The time of the last moment offline tells a
+    /// refusal that waited offline from one made online.
+    fn set_online(&self, online: bool) {
+        let was_offline = self.offline.get_untracked();
+        if !online || was_offline {
+            self.last_offline.set_value(Some(self.clock_now()));
+        }
+        if was_offline == online {
+            self.offline.set(!online);
+        }
+    }
+
+    /// The server answers again (its poke socket opened): sync at once, and fetch what could not
+    /// be fetched offline.
+    fn reconnected(&self) {
+        self.wake();
+        if self.offline.try_get_untracked() == Some(true)
+            || self.saved_views.try_with_untracked(Vec::is_empty) == Some(true)
+        {
+            self.load_saved_views();
+        }
+    }
+
+    /// The server committed change `seq`: pull if it is news to us.
+    fn poked(&self, seq: u64) {
+        if self
+            .cookie
+            .try_get_value()
+            .is_some_and(|cookie| seq > cookie)
+        {
+            self.wake();
+        }
+    }
+
+    /// Another tab changed the shared outbox: read it again and show it.
+    async fn reload_outbox(&self) {
+        let Some(cache) = self.cache.try_get_value().flatten() else {
+            return;
+        };
+        if let Ok((outbox, ())) = cache.update_outbox(Uuid::now_v7(), |_| ()).await
+            && self.outbox.try_update_untracked(|o| *o = outbox).is_some()
+        {
+            self.outbox_changed();
+            // A change made in another tab is this tab's to push when that tab is gone.
+            self.wake();
+        }
     }
 
     /// Brings the projection and its index up to date with the pending mutations and whatever
     /// the last pull changed.
     fn reproject(&self) {
-        let changed = self.pending.with_untracked(|pending| {
+        let pending: Vec<Pending> = self.outbox.with_untracked(|outbox| {
+            self.unsaved
+                .with_untracked(|unsaved| outbox.pending().iter().chain(unsaved).cloned().collect())
+        });
+        let changed = {
             self.sla.with_untracked(|engine| {
                 self.with_actor_and_workspace(|actor, workspace| {
                     let rules = Rules {
@@ -306,10 +386,10 @@ impl Store {
                         engine,
                     };
                     self.projection
-                        .try_update_untracked(|p| p.replay(pending, &rules))
+                        .try_update_untracked(|p| p.replay(&pending, &rules))
                 })
             })
-        });
+        };
         // Readers rerun only when what they see changed.
         if changed == Some(true) {
             self.projection.notify();
@@ -322,10 +402,44 @@ impl Store {
             .with(|l| self.projection.with(|p| f(&l.ids, p)))
     }
 
-    /// Changes the pending mutations and what the user sees with them.
-    fn update_pending(&self, f: impl FnOnce(&mut Vec<Pending>)) {
-        self.pending.update(f);
-        self.reproject();
+    /// Shows a changed outbox: its readers rerun and the projection replays it.
+    fn outbox_changed(&self) {
+        if self.outbox.try_update(|_| ()).is_some() {
+            self.reproject();
+        }
+    }
+
+    /// Changes the outbox: in the local copy when there is one (a read-modify-write that sees the
+    /// other tabs' changes, on disk before this returns), else in memory. `change` may run twice:
+    /// when the local copy fails, the change is made in memory instead.
+    async fn change_outbox<R>(&self, change: impl Fn(&mut Outbox) -> R) -> R {
+        if let Some(cache) = self.cache.try_get_value().flatten() {
+            match cache.update_outbox(Uuid::now_v7(), &change).await {
+                Ok((outbox, answer)) => {
+                    let changed = self.outbox.with_untracked(|o| *o != outbox);
+                    let _ = self.outbox.try_update_untracked(|o| *o = outbox);
+                    if changed && let Some(Some(channel)) = self.tabs.try_get_value() {
+                        let _ = channel.post_message(&signals::OUTBOX_CHANGED.into());
+                    }
+                    return answer;
+                }
+                Err(error) => {
+                    // Changes last only as long as this tab from now on; say so once. The stored
+                    // outbox is the other tabs' to send: this tab numbers its own from now on,
+                    // under a client id of its own, so no id is ever used twice.
+                    self.notify(format!(
+                        "{error} Changes made in this tab now last only while it stays open."
+                    ));
+                    let _ = self.cache.try_set_value(None);
+                    let _ = self
+                        .outbox
+                        .try_update_untracked(|o| *o = Outbox::new(Uuid::now_v7()));
+                }
+            }
+        }
+        self.outbox
+            .try_update_untracked(|o| change(o))
+            .unwrap_or_else(|| change(&mut Outbox::new(Uuid::nil())))
     }
 
     /// Changes confirmed state (a pull, a ticket's detail) and what the user sees with it.
@@ -397,6 +511,8 @@ impl Store {
                 Ok(views) => {
                     let _ = store.saved_views.try_set(views);
                 }
+                // Offline, the header says so; the views come with the next start online.
+                Err(crate::api::ApiError::Network(_)) => {}
                 Err(error) => store.notify(format!("Saved views could not be loaded: {error}")),
             }
         });
@@ -512,28 +628,47 @@ impl Store {
         if accepted.is_empty() {
             return refused;
         }
-        let mut first = 0;
-        self.ids.update_value(|ids| {
-            first = ids.next_mutation_id;
-            ids.next_mutation_id += accepted.len() as u64;
-            outbox::set_next_mutation_id(ids.next_mutation_id);
+        // Shown at once; numbered when the flush below puts them in the stored outbox.
+        self.unsaved.update(|unsaved| {
+            unsaved.extend(accepted.into_iter().map(|mutation| Pending {
+                id: 0,
+                created_at: now,
+                mutation,
+                acknowledged: false,
+            }));
         });
-        self.update_pending(|pending| {
-            pending.extend(
-                accepted
-                    .into_iter()
-                    .zip(first..)
-                    .map(|(mutation, id)| Pending {
-                        id,
-                        created_at: now,
-                        mutation,
-                        acknowledged: false,
-                    }),
-            );
-        });
-        self.save_outbox();
+        self.reproject();
+        let store = *self;
+        leptos::task::spawn_local(async move { store.flush().await });
         self.wake();
         refused
+    }
+
+    /// Moves this tab's new changes into the stored outbox, oldest first, then wakes the sync.
+    /// One flush runs at a time; it takes whatever was added while it waited.
+    async fn flush(self) {
+        if self.flushing.try_get_value().unwrap_or(true) {
+            return;
+        }
+        self.flushing.set_value(true);
+        loop {
+            let Some(batch) = self.unsaved.try_get_untracked() else {
+                return;
+            };
+            if batch.is_empty() {
+                break;
+            }
+            self.change_outbox(|outbox| {
+                outbox.enqueue(batch.iter().map(|p| (p.mutation.clone(), p.created_at)));
+            })
+            .await;
+            let _ = self.unsaved.try_update_untracked(|unsaved| {
+                unsaved.drain(..batch.len().min(unsaved.len()));
+            });
+            self.outbox_changed();
+        }
+        let _ = self.flushing.try_set_value(false);
+        self.wake();
     }
 
     /// What `mutation` would do to what the user sees now, without queuing it; tracked, so a
@@ -565,13 +700,20 @@ impl Store {
 
     /// How many mutations wait for the server.
     pub fn pending_count(&self) -> usize {
-        self.pending.with(Vec::len)
+        self.outbox.with(|o| o.pending().len()) + self.unsaved.with(Vec::len)
+    }
+
+    /// How many changes the server has not processed yet (acknowledged ones are safe).
+    pub fn unsent_count(&self) -> usize {
+        self.outbox
+            .with_untracked(|o| o.pending().iter().filter(|p| !p.acknowledged).count())
+            + self.unsaved.with_untracked(Vec::len)
     }
 
     /// Whether some mutation waits to be sent.
     fn has_unsent(&self) -> bool {
-        self.pending
-            .with_untracked(|pending| pending.iter().any(|p| !p.acknowledged))
+        self.outbox.with_untracked(Outbox::has_unsent)
+            || self.unsaved.with_untracked(|u| !u.is_empty())
     }
 
     /// Events of pending mutations on `ticket`, for the timeline.
@@ -582,6 +724,11 @@ impl Store {
 
     /// Shows a notice, unless the same sentence is already on screen.
     pub fn notify(&self, text: String) {
+        self.notify_with(text, Vec::new());
+    }
+
+    /// Shows a notice with choices.
+    pub fn notify_with(&self, text: String, choices: Vec<Choice>) {
         let mut id = 0;
         self.next_notice.update_value(|n| {
             *n += 1;
@@ -591,12 +738,108 @@ impl Store {
             if notices.iter().any(|n| n.text == text) {
                 return;
             }
-            notices.push(Notice { id, text });
+            notices.push(Notice { id, text, choices });
             // Keep the stack short: old news is not useful.
             if notices.len() > 4 {
                 notices.remove(0);
             }
         });
+    }
+
+    /// Runs a notice's choice and hides the notice.
+    pub fn choose(&self, notice: u64, action: &ChoiceAction) {
+        match action {
+            ChoiceAction::Open(ticket) => self.open(Some(*ticket)),
+            ChoiceAction::Queue(mutation) => {
+                self.submit(mutation.clone());
+            }
+        }
+        self.dismiss(notice);
+    }
+
+    /// Tells the user the server refused one of their changes (its optimistic effect is gone
+    /// already), in words that say what happened and with what can be done now.
+    fn refused(&self, refused: Refused) {
+        let ticket = refused.pending.mutation.ticket_id();
+        let open = Choice {
+            label: "Open the ticket".into(),
+            action: ChoiceAction::Open(ticket),
+        };
+        let held = match (&refused.pending.mutation, &refused.rejection) {
+            (
+                Mutation::Start { .. },
+                Some(Rejection::HeldBy {
+                    reference,
+                    holder,
+                    at,
+                }),
+            ) => Some((reference, holder, at)),
+            _ => None,
+        };
+        // A change refused the moment it was made needs no story; one that waited offline is
+        // told as what happened meanwhile.
+        let waited = self
+            .last_offline
+            .get_value()
+            .is_some_and(|at| at >= refused.pending.created_at);
+        let Some((reference, holder, at)) = held else {
+            self.notify_with(refused.message, vec![open]);
+            return;
+        };
+        let me = self.me.with_value(|me| me.name.clone());
+        let local = at.with_timezone(&chrono::Local).format("%H:%M");
+        let ask = Mutation::Reply {
+            ticket_id: ticket,
+            message_id: Uuid::now_v7(),
+            visibility: Visibility::Internal,
+            body: if waited {
+                format!(
+                    "{holder}, could you release {reference} to me? I meant to take it while I was offline. — {me}"
+                )
+            } else {
+                format!("{holder}, could you release {reference} to me? I meant to take it. — {me}")
+            },
+        };
+        let text = if waited {
+            format!(
+                "{holder} started {reference} at {local} while you were offline, so it stays with {holder}. Your other changes to it were kept."
+            )
+        } else {
+            refused.message
+        };
+        self.notify_with(
+            text,
+            vec![
+                Choice {
+                    label: "Open it to add a note".into(),
+                    action: ChoiceAction::Open(ticket),
+                },
+                Choice {
+                    label: format!("Ask {holder} to release it"),
+                    action: ChoiceAction::Queue(ask),
+                },
+            ],
+        );
+    }
+
+    /// Stores a pull page in the local copy; a failing copy is given up (with a notice) rather
+    /// than stop the sync.
+    async fn save_page(&self, page: &PullResponse, since: Option<u64>, reset: bool) {
+        let Some(cache) = self.cache.try_get_value().flatten() else {
+            return;
+        };
+        if let Err(error) = cache.save_page(page, since, reset).await {
+            self.notify(error.to_string());
+            let _ = self.cache.try_set_value(None);
+        }
+    }
+
+    /// Stops using the local copy (signing out deletes it next).
+    pub fn close_cache(&self) {
+        if let Some(Some(cache)) = self.cache.try_get_value() {
+            cache.close();
+        }
+        let _ = self.cache.try_set_value(None);
     }
 
     /// Hides a notice.
@@ -657,20 +900,6 @@ impl Store {
             .with_untracked(|tabs| queue::save_tabs(user, tabs));
     }
 
-    /// Writes the unsent mutations to localStorage so a reload does not lose them.
-    fn save_outbox(&self) {
-        let user = self.me.with_value(|me| me.id);
-        let client_id = self.ids.with_value(|ids| ids.client_id);
-        let unsent = self.pending.with_untracked(|pending| {
-            pending
-                .iter()
-                .filter(|p| !p.acknowledged)
-                .map(Pending::to_wire)
-                .collect()
-        });
-        outbox::save(user, client_id, unsent);
-    }
-
     /// Tells the sync loop there is something to push.
     fn wake(&self) {
         self.wake.with_value(|wake| {
@@ -687,6 +916,8 @@ impl Store {
     }
 
     fn signed_out(&self) {
+        // The session ended on the server: an offline start must not open this copy any more.
+        cache::set_last_user(None);
         self.session.set(Session::SignedOut);
     }
 }

@@ -495,3 +495,131 @@ impl TicketView<'_> {
             .await
     }
 }
+
+/// Finding a ticket whatever the list's order, the New ticket form and the ticket tabs.
+impl<'a> WorkspacePage<'a> {
+    /// Opens the ticket `id` by typing `query` (its reference, say) in the search box and clicking
+    /// its row, then empties the search box again: this works wherever the ticket is in the
+    /// (virtualised) list.
+    pub async fn find_and_open(&self, query: &str, id: &str) -> Result<TicketView<'a>> {
+        self.clear_search().await?;
+        self.type_search(query).await?;
+        let view = self.open_ticket(id).await?;
+        self.clear_search().await?;
+        Ok(view)
+    }
+
+    /// Fills in the New ticket form and creates the ticket: `priority` is a priority's name,
+    /// `team` a team id (`None`: no team). Returns the new ticket's id once its view is open.
+    pub async fn create_ticket(
+        &self,
+        title: &str,
+        description: &str,
+        priority: &str,
+        team: Option<&str>,
+    ) -> Result<String> {
+        let b = self.0;
+        b.wait_for(&tid("btn-new-ticket")).await?.click().await?;
+        b.wait_for(&tid("new-title"))
+            .await?
+            .send_keys(title)
+            .await?;
+        b.wait_for(&tid("new-description"))
+            .await?
+            .send_keys(description)
+            .await?;
+        b.wait_for(&tid("new-priority"))
+            .await?
+            .select_by_value(priority)
+            .await?;
+        b.wait_for(&tid("new-team"))
+            .await?
+            .select_by_value(team.unwrap_or_default())
+            .await?;
+        b.wait_for(&tid("new-submit")).await?.click().await?;
+        let view = TicketView(b);
+        b.wait_until("the new ticket is open", || async {
+            Ok(view.title().await? == title)
+        })
+        .await?;
+        view.id().await
+    }
+
+    /// Shows the ticket open in the tab `id`.
+    pub async fn open_tab(&self, id: &str) -> Result<TicketView<'a>> {
+        self.0
+            .wait_for(&format!("{}[data-id='{id}']", tid("ticket-tab")))
+            .await?
+            .click()
+            .await?;
+        self.0
+            .wait_for(&format!("{}[data-id='{id}']", tid("ticket-view")))
+            .await?;
+        Ok(TicketView(self.0))
+    }
+}
+
+/// What the ticket view says about the ticket, and its tags.
+impl TicketView<'_> {
+    /// The open ticket's id.
+    pub async fn id(&self) -> Result<String> {
+        self.0
+            .wait_for(&tid("ticket-view"))
+            .await?
+            .attr("data-id")
+            .await?
+            .context("a ticket view without data-id")
+    }
+
+    /// The reference as shown: "(reference pending)" until the server numbers the ticket.
+    pub async fn reference(&self) -> Result<String> {
+        Ok(self.el("ticket-reference").await?.text().await?)
+    }
+
+    /// The title as shown.
+    pub async fn title(&self) -> Result<String> {
+        Ok(self.el("ticket-title").await?.text().await?)
+    }
+
+    /// The ids of the tags on the ticket, in chip order.
+    pub async fn tags(&self) -> Result<Vec<String>> {
+        let css = format!("{} {}", tid("ticket-view"), tid("tag-chip"));
+        let mut tags = Vec::new();
+        for chip in self.0.client.find_all(Locator::Css(&css)).await? {
+            tags.extend(chip.attr("data-tag").await?);
+        }
+        Ok(tags)
+    }
+
+    /// Adds the tag with this id through the "Add tag" select and waits for its chip.
+    pub async fn add_tag(&self, tag: &str) -> Result<()> {
+        self.el("tag-add").await?.select_by_value(tag).await?;
+        self.0
+            .wait_for(&format!(
+                "{} {}[data-tag='{tag}']",
+                tid("ticket-view"),
+                tid("tag-chip")
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Removes the tag with this id with its chip's × and waits until the chip is gone.
+    pub async fn remove_tag(&self, tag: &str) -> Result<()> {
+        self.0
+            .wait_for(&format!(
+                "{} {}[data-tag='{tag}'] {}",
+                tid("ticket-view"),
+                tid("tag-chip"),
+                tid("tag-remove")
+            ))
+            .await?
+            .click()
+            .await?;
+        self.0
+            .wait_until(&format!("the tag {tag} is gone"), || async {
+                Ok(!self.tags().await?.iter().any(|t| t == tag))
+            })
+            .await
+    }
+}

@@ -290,20 +290,26 @@ async fn a_leader_edits_service_levels_and_mistakes_are_named() -> Result<()> {
     let (_, saved) = api(&browser, "GET", "/api/sla", Value::Null).await?;
     ensure!(saved["policies"][0]["warning_percent"] == 80, "{saved}");
 
-    // Agents have no settings link.
+    // Agents get their device's settings, without the service levels.
     browser
         .wait_for("[data-testid='btn-logout']")
         .await?
         .click()
         .await?;
     LoginPage(&browser).sign_in("ana@deskline.test").await?;
+    browser
+        .wait_for("[data-testid='settings-link']")
+        .await?
+        .click()
+        .await?;
+    browser.wait_for("[data-testid='device-settings']").await?;
     ensure!(
         browser
             .client
-            .find(Locator::Css("[data-testid='settings-link']"))
+            .find(Locator::Css("[data-testid='sla-settings']"))
             .await
             .is_err(),
-        "an agent sees the settings link"
+        "an agent sees the service level settings"
     );
     browser.close().await
 }

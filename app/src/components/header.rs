@@ -5,6 +5,8 @@ use crate::components::icon::GearIcon;
 use crate::components::inbox::InboxButton;
 use crate::components::logo::Logo;
 use crate::contexts::{Session, use_session, use_store};
+use crate::store::Cache;
+use crate::store::cache;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -15,14 +17,15 @@ pub fn Header() -> impl IntoView {
     let store = use_store();
     let session = use_session();
     let me = store.me();
-    let settings = me.role.is_leader().then(|| {
+    // Everyone has device settings (storage); leaders and admins also the service levels.
+    let settings = {
         let open = store.settings_open;
         view! {
             <button
                 class="btn ghost small icon-btn settings-link"
                 class:active=move || open.get()
                 data-testid="settings-link"
-                title="Service level settings"
+                title="Settings"
                 aria-pressed=move || if open.get() { "true" } else { "false" }
                 on:click=move |_| open.update(|o| *o = !*o)
             >
@@ -30,7 +33,7 @@ pub fn Header() -> impl IntoView {
                 <span class="settings-text">"Settings"</span>
             </button>
         }
-    });
+    };
     let workspace_name = store.with_workspace(|ws| ws.name.clone());
     let sync_text = move || {
         let pending = store.pending_count();
@@ -42,11 +45,34 @@ pub fn Header() -> impl IntoView {
             "Saved".to_owned()
         }
     };
+    let user = me.id;
     let sign_out = move |_| {
+        // Signing out deletes this browser's copy, and with it changes not yet sent.
+        let pending = store.unsent_count();
+        if pending > 0 {
+            let changes = if pending == 1 {
+                "1 change has".to_owned()
+            } else {
+                format!("{pending} changes have")
+            };
+            let question = format!(
+                "{changes} not reached the server yet and will be lost if you sign out now. Sign out anyway?"
+            );
+            let sure = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&question).ok())
+                .unwrap_or(false);
+            if !sure {
+                return;
+            }
+        }
         spawn_local(async move {
             // Whatever the server says, this tab is done with the session.
             let _ = api::logout().await;
+            cache::set_last_user(None);
+            store.close_cache();
             session.set(Session::SignedOut);
+            // After the page has moved on: a delete waits for the user's other tabs to let go.
+            let _ = Cache::delete(user).await;
         });
     };
     view! {

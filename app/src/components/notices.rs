@@ -13,6 +13,22 @@ pub fn Notices() -> impl IntoView {
             <For each=move || store.notices.get() key=|n| n.id let:notice>
                 <div class="notice" role="alert" data-testid="notice">
                     <span class="notice-text">{notice.text}</span>
+                    {notice
+                        .choices
+                        .into_iter()
+                        .map(|choice| {
+                            let action = choice.action;
+                            view! {
+                                <button
+                                    class="btn notice-choice"
+                                    data-testid="notice-choice"
+                                    on:click=move |_| store.choose(notice.id, &action)
+                                >
+                                    {choice.label}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
                     <button
                         class="notice-close"
                         aria-label="Dismiss"

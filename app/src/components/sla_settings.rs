@@ -5,6 +5,7 @@ use crate::api::{self, ApiError};
 use crate::components::calendar_editor::CalendarEditor;
 use crate::components::icon::BackIcon;
 use crate::components::policy_editor::PolicyEditor;
+use crate::components::storage_settings::StorageSettings;
 use crate::contexts::{Session, use_session, use_store};
 use deskline_shared::StatusCategory;
 use deskline_shared::sla::{
@@ -412,6 +413,7 @@ pub fn SlaSettings() -> impl IntoView {
                         })
                 }}
                 {form}
+                <StorageSettings />
             </div>
             <datalist id="sla-time-zones">
                 {TIME_ZONES.map(|tz| view! { <option value=tz></option> })}

@@ -37,7 +37,10 @@ pub fn LoginPage() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             match api::login(email, password).await {
-                Ok(me) => session.set(Session::SignedIn(me)),
+                Ok(me) => {
+                    crate::store::mark("deskline-signed-in");
+                    session.set(Session::SignedIn(me));
+                }
                 Err(e) => {
                     let text = match e {
                         ApiError::Network(_) => {

@@ -6,11 +6,13 @@ use crate::components::new_ticket::NewTicket;
 use crate::components::notices::Notices;
 use crate::components::sidebar::Sidebar;
 use crate::components::sla_settings::SlaSettings;
+use crate::components::storage_settings::DeviceSettings;
 use crate::components::ticket_list::TicketList;
 use crate::components::ticket_tabs::TicketTabs;
 use crate::components::ticket_view::TicketView;
 use crate::contexts::{Session, provide_store, use_session};
-use crate::store::Store;
+use crate::store::cache::CacheError;
+use crate::store::{Cache, Snapshot, Store};
 use deskline_shared::Workspace;
 use deskline_shared::api::Me;
 use leptos::prelude::*;
@@ -22,12 +24,40 @@ pub fn WorkspacePage(me: Me) -> impl IntoView {
     let session = use_session();
     // A plain signal filled by a task: lighter in the download than a resource, and this loads once.
     let workspace = RwSignal::new(None::<Result<Workspace, ApiError>>);
+    // The local copy, opened once; taken by the store when it starts.
+    let local = StoredValue::new_local(None::<Local>);
+    let me_id = me.id;
+    let me_saved = StoredValue::new(me.clone());
     let load = move || {
         workspace.set(None);
+        let me = me_saved.get_value();
         spawn_local(async move {
-            let answer = api::workspace().await;
-            if let Err(ApiError::Unauthorized(_)) = answer {
-                session.set(Session::SignedOut);
+            if local.try_with_value(Option::is_none).unwrap_or(false) {
+                let opened = open_local(me_id).await;
+                let _ = local.try_set_value(Some(opened));
+            }
+            let mut answer = api::workspace().await;
+            match &answer {
+                Err(ApiError::Unauthorized(_)) => session.set(Session::SignedOut),
+                // Offline: the configuration the last visit saw will do.
+                Err(ApiError::Network(_)) => {
+                    if let Some(saved) = local
+                        .try_with_value(|l| l.as_ref().and_then(|l| l.snapshot.workspace.clone()))
+                        .flatten()
+                    {
+                        answer = Ok(saved);
+                    }
+                }
+                Err(_) => {}
+                Ok(ws) => {
+                    crate::store::cache::set_last_user(Some(me.id));
+                    let cache = local
+                        .try_with_value(|l| l.as_ref().and_then(|l| l.cache.clone()))
+                        .flatten();
+                    if let Some(cache) = cache {
+                        let _ = cache.save_identity(&me, ws).await;
+                    }
+                }
             }
             // The page may be gone by now (signed out meanwhile).
             let _ = workspace.try_set(Some(answer));
@@ -51,8 +81,19 @@ pub fn WorkspacePage(me: Me) -> impl IntoView {
         }
         .into_any(),
         Some(Ok(ws)) => {
-            let store = Store::start(session, me.clone(), ws);
+            let Local {
+                cache,
+                snapshot,
+                problem,
+            } = local
+                .try_update_value(Option::take)
+                .flatten()
+                .unwrap_or_default();
+            let store = Store::start(session, me.clone(), ws, cache, snapshot);
             provide_store(store);
+            if let Some(problem) = problem {
+                store.notify(problem.to_string());
+            }
             // Counts and rows appear together once the first pull is in, never as a flash of zeros.
             let waiting = move || {
                 if store.offline.get() {
@@ -89,13 +130,27 @@ fn Shell() -> impl IntoView {
     let store = crate::contexts::use_store();
     let composing = RwSignal::new(false);
     let has_ticket = move || store.selected.with(Option::is_some);
+    // The first frame with tickets in the list: the end of a warm reload, for the benchmark.
+    Effect::new(move |painted: Option<bool>| {
+        if painted == Some(true) {
+            return true;
+        }
+        if store.listing.with(|l| l.ids.is_empty()) {
+            return false;
+        }
+        request_animation_frame(|| crate::store::mark("deskline-list-painted"));
+        true
+    });
     view! {
         <div class="app" class:has-ticket=has_ticket>
             <Header />
             <Notices />
             {move || {
                 if store.settings_open.get() {
-                    return view! { <SlaSettings /> }.into_any();
+                    if store.me().role.is_leader() {
+                        return view! { <SlaSettings /> }.into_any();
+                    }
+                    return view! { <DeviceSettings /> }.into_any();
                 }
                 view! {
                     <div class="body">
@@ -127,5 +182,40 @@ fn Shell() -> impl IntoView {
                 <NewTicket on_close=move |()| composing.set(false) />
             </Show>
         </div>
+    }
+}
+
+/// The local copy as opened for the store.
+#[derive(Default)]
+struct Local {
+    cache: Option<Cache>,
+    snapshot: Snapshot,
+    /// Why there is no local copy, to tell the user.
+    problem: Option<CacheError>,
+}
+
+/// Opens the user's local copy and reads it. Without one (no IndexedDB, another tab blocking an
+/// upgrade) the workspace runs from the network alone, and the user is told why.
+async fn open_local(user: uuid::Uuid) -> Local {
+    // Another tab upgraded the local copy: this tab's code is older, so load the new one.
+    let reload = || {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    };
+    let opened = match Cache::open(user, reload).await {
+        Ok(cache) => cache.load().await.map(|snapshot| (cache, snapshot)),
+        Err(error) => Err(error),
+    };
+    match opened {
+        Ok((cache, snapshot)) => Local {
+            cache: Some(cache),
+            snapshot,
+            problem: None,
+        },
+        Err(problem) => Local {
+            problem: Some(problem),
+            ..Local::default()
+        },
     }
 }

@@ -1,7 +1,7 @@
 //! Which tickets the list shows: the view chosen in the sidebar, the status tab, and the query
 //! typed in the search box (or built with the filter bar), answered by the queue index.
 
-use super::outbox;
+use super::local;
 use deskline_shared::filter::{Filter, FilterContext, Scope, Who};
 use deskline_shared::index::{Bits, QueueIndex};
 use deskline_shared::queue::{Counts, Sort};
@@ -289,18 +289,18 @@ const QUERY: &str = "deskline.query";
 
 /// The view and query in use last time, so a reload comes back to them.
 pub fn load() -> (View, String) {
-    let view = outbox::get(VIEW)
+    let view = local::get(VIEW)
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or(View::All);
-    (view, outbox::get(QUERY).unwrap_or_default())
+    (view, local::get(QUERY).unwrap_or_default())
 }
 
 /// Remembers the view and query for the next visit.
 pub fn save(view: &View, query: &str) {
     if let Ok(text) = serde_json::to_string(view) {
-        outbox::set(VIEW, &text);
+        local::set(VIEW, &text);
     }
-    outbox::set(QUERY, query);
+    local::set(QUERY, query);
 }
 
 /// Where one user's open tabs are remembered.
@@ -310,7 +310,7 @@ fn tabs_key(user: Uuid) -> String {
 
 /// The tickets open as tabs last time.
 pub fn load_tabs(user: Uuid) -> Vec<Uuid> {
-    let mut tabs: Vec<Uuid> = outbox::get(&tabs_key(user))
+    let mut tabs: Vec<Uuid> = local::get(&tabs_key(user))
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
     tabs.truncate(super::MAX_TABS);
@@ -320,6 +320,6 @@ pub fn load_tabs(user: Uuid) -> Vec<Uuid> {
 /// Remembers the open tabs for the next visit.
 pub fn save_tabs(user: Uuid, tabs: &[Uuid]) {
     if let Ok(text) = serde_json::to_string(tabs) {
-        outbox::set(&tabs_key(user), &text);
+        local::set(&tabs_key(user), &text);
     }
 }

@@ -4,11 +4,12 @@
 //! from cookie 0, then push whatever is queued, pull after every push answer, and otherwise pull
 //! every 10 seconds. A network error keeps the queue as it is and retries with a backoff.
 
-use super::{Ids, Pending, Projection, Store, Timeline, is_alive, outbox};
+use super::{Projection, Store, Timeline, is_alive};
 use crate::api::{self, ApiError};
 use chrono::Utc;
 use deskline_shared::Ticket;
-use deskline_shared::api::{Outcome, PushRequest, PushResponse, TicketDetail};
+use deskline_shared::api::TicketDetail;
+use deskline_shared::sync::PUSH_BATCH;
 use futures::StreamExt;
 use futures::channel::mpsc::{self, UnboundedReceiver};
 use futures::future::{Either, select};
@@ -23,10 +24,8 @@ use uuid::Uuid;
 const POLL_MS: u32 = 10_000;
 /// Rows per pull page.
 const PAGE: u32 = 500;
-/// Mutations per push.
-const BATCH: usize = 100;
 /// Longest wait between retries.
-const MAX_BACKOFF_MS: u32 = 30_000;
+const MAX_BACKOFF_MS: u32 = 10_000;
 
 /// Why a sync step stopped.
 enum Halt {
@@ -120,7 +119,8 @@ impl Backoff {
 }
 
 async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBool>) {
-    let mut cookie = 0;
+    let mut cookie = store.cookie.get_value();
+    let mut reset = false;
     let mut backoff = Backoff(1_000);
     let mut gaps = 0;
     // Pull at start, after every push answer, when the poll interval ends, and when woken with
@@ -154,7 +154,7 @@ async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBoo
             }
         };
         if pushed || need_pull {
-            if let Err(halt) = pull(store, &alive, &mut cookie).await {
+            if let Err(halt) = pull(store, &alive, &mut cookie, &mut reset).await {
                 if !on_failure(store, halt) || wait(&mut wake, backoff.next()).await == Woke::Closed
                 {
                     return;
@@ -189,7 +189,7 @@ fn on_failure(store: Store, halt: Halt) -> bool {
             false
         }
         ApiError::Network(_) => {
-            store.offline.set(true);
+            store.set_online(false);
             true
         }
         error => {
@@ -209,96 +209,63 @@ enum Pushed {
     Renumbered,
 }
 
-/// Pushes queued mutations in id order.
+/// Pushes queued mutations in id order, as the stored outbox has them (other tabs' included).
 async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
-    let batch: Vec<_> = store.pending.with_untracked(|pending| {
-        pending
-            .iter()
-            .filter(|p| !p.acknowledged)
-            .take(BATCH)
-            .map(Pending::to_wire)
-            .collect()
-    });
-    if batch.is_empty() {
+    let Some(request) = store
+        .change_outbox(|outbox| outbox.request(PUSH_BATCH))
+        .await
+    else {
         return Ok(Pushed::Nothing);
-    }
-    let sent: Vec<u64> = batch.iter().map(|m| m.id).collect();
-    let request = PushRequest {
-        client_id: store.ids.with_value(|ids| ids.client_id),
-        mutations: batch,
     };
     let answer = api::push(&request).await;
     if !is_alive(alive) {
         return Err(Halt::Stop);
     }
-    match answer {
+    let refused = match answer {
         Ok(response) => {
-            set_if_changed(store.offline, false);
-            record(store, &response);
-            Ok(Pushed::Answered)
+            store.set_online(true);
+            store
+                .change_outbox(|outbox| outbox.record(&request, &response))
+                .await
         }
         // Out of step, or the id belongs to another account (403): number afresh under a new id.
         Err(error) if error.is_mutation_gap() || error.status() == Some(403) => {
-            renumber(store);
-            Ok(Pushed::Renumbered)
+            let client_id = Uuid::now_v7();
+            store
+                .change_outbox(|outbox| {
+                    if outbox.client_id() == request.client_id {
+                        outbox.renumber(client_id);
+                    }
+                })
+                .await;
+            store.outbox_changed();
+            return Ok(Pushed::Renumbered);
         }
-        Err(error) if error.is_transient() => Err(error.into()),
-        Err(ApiError::Unauthorized(message)) => Err(ApiError::Unauthorized(message).into()),
+        // Only the server's own verdict on the request (400, 422) gives the changes up; anything
+        // else (a proxy's 404 or 413, a timeout) is retried like a network failure.
+        Err(error)
+            if !matches!(error.status(), Some(400 | 422))
+                && !matches!(error, ApiError::Unauthorized(_)) =>
+        {
+            return Err(error.into());
+        }
+        Err(ApiError::Unauthorized(message)) => {
+            return Err(ApiError::Unauthorized(message).into());
+        }
+        // The server refused the request itself (not one mutation): sending the same bytes
+        // again cannot succeed, so give these changes up rather than block the queue forever.
         Err(error) => {
-            // The server refused the request itself (not one mutation): sending the same bytes
-            // again cannot succeed, so give these changes up rather than block the queue forever.
-            store.update_pending(|pending| {
-                pending.retain(|p| p.acknowledged || !sent.contains(&p.id));
-            });
-            store.save_outbox();
-            store.notify(format!("Some changes were not saved: {error}"));
-            Ok(Pushed::Answered)
+            let message = format!("This change was not saved: {error}");
+            store
+                .change_outbox(|outbox| outbox.refuse(&request, &message))
+                .await
         }
+    };
+    store.outbox_changed();
+    for refused in refused {
+        store.refused(refused);
     }
-}
-
-/// Applies a push answer: rejected mutations leave the queue (rolling the view back), applied
-/// ones wait for the pull that brings their effect.
-fn record(store: Store, response: &PushResponse) {
-    let mut rejected = Vec::new();
-    store.update_pending(|pending| {
-        for result in &response.results {
-            match &result.outcome {
-                Outcome::Rejected { message, .. } => {
-                    pending.retain(|p| p.acknowledged || p.id != result.id);
-                    rejected.push(message.clone());
-                }
-                Outcome::Applied { .. } | Outcome::Duplicate => {}
-            }
-        }
-        for p in pending.iter_mut() {
-            if p.id <= response.last_mutation_id {
-                p.acknowledged = true;
-            }
-        }
-    });
-    store.save_outbox();
-    for message in rejected {
-        store.notify(message);
-    }
-}
-
-/// After a `mutation_gap`: start a new numbering under a new client id and send again.
-fn renumber(store: Store) {
-    let client_id = outbox::new_client_id();
-    let mut next = 1;
-    store.update_pending(|pending| {
-        for p in pending.iter_mut().filter(|p| !p.acknowledged) {
-            p.id = next;
-            next += 1;
-        }
-    });
-    store.ids.set_value(Ids {
-        client_id,
-        next_mutation_id: next,
-    });
-    outbox::set_next_mutation_id(next);
-    store.save_outbox();
+    Ok(Pushed::Answered)
 }
 
 /// Pulls every change since `cookie`, page by page.
@@ -306,11 +273,18 @@ fn renumber(store: Store) {
 /// The last page is committed together with the open ticket's refreshed timeline and the removal
 /// of the mutations the server has processed, in one go, so the view never shows a confirmed
 /// change twice nor drops an optimistic one before its confirmed version is there.
-async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), Halt> {
+async fn pull(
+    store: Store,
+    alive: &AtomicBool,
+    cookie: &mut u64,
+    reset: &mut bool,
+) -> Result<(), Halt> {
     loop {
-        let client_id = store.ids.with_value(|ids| ids.client_id);
+        let client_id = store.outbox.with_untracked(|o| o.client_id());
+        let since = store.since.get_value().unwrap_or(*cookie);
+        store.since.set_value(Some(since));
         let sent = Utc::now();
-        let page = api::pull(*cookie, client_id, PAGE).await;
+        let page = api::pull(*cookie, since, client_id, PAGE).await;
         if !is_alive(alive) {
             return Err(Halt::Stop);
         }
@@ -325,11 +299,19 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
                 // The server no longer knows our cookie (its data was reset): start over.
                 store.projection.update_untracked(Projection::reset);
                 *cookie = 0;
+                store.since.set_value(None);
+                *reset = true;
                 continue;
             }
             Err(error) => return Err(error.into()),
         };
-        set_if_changed(store.offline, false);
+        store.set_online(true);
+        let run = page.more.then_some(since);
+        store.save_page(&page, run, std::mem::take(reset)).await;
+        store.since.set_value(run);
+        if !is_alive(alive) {
+            return Err(Halt::Stop);
+        }
         if page.more {
             // Bootstrap pages are indexed together once the last one is in.
             store
@@ -349,6 +331,14 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
             }
             None => None,
         };
+        // Settled first: from here to the replay nothing awaits, so the screen never shows a
+        // confirmed change together with the pending mutation that made it.
+        let settled = store
+            .change_outbox(|outbox| outbox.settle(client_id, page.last_mutation_id))
+            .await;
+        if !is_alive(alive) {
+            return Err(Halt::Stop);
+        }
         // A quiet poll changes nothing: leave the signals alone so nothing recomputes.
         let mut changed = false;
         if !page.tickets.is_empty() || !page.removed.is_empty() || detail.is_some() {
@@ -363,24 +353,20 @@ async fn pull(store: Store, alive: &AtomicBool, cookie: &mut u64) -> Result<(), 
         if let Some(detail) = detail {
             show_timeline(store, detail);
         }
-        let processed = page.last_mutation_id;
-        let done = |p: &Pending| p.acknowledged || p.id <= processed;
-        if store
-            .pending
-            .with_untracked(|pending| pending.iter().any(done))
-        {
-            store.pending.update(|pending| pending.retain(|p| !done(p)));
-            store.save_outbox();
+        if settled {
+            let _ = store.outbox.try_update(|_| ());
             changed = true;
         }
         // Confirmed changes and the mutations they settle are shown together.
         if changed || store.projection.with_untracked(Projection::is_dirty) {
             store.reproject();
         }
-        store.ids.update_value(|ids| {
-            ids.next_mutation_id = ids.next_mutation_id.max(processed + 1);
-        });
         *cookie = page.cookie;
+        store.cookie.set_value(page.cookie);
+        if !store.synced.get_value() {
+            store.synced.set_value(true);
+            super::mark("deskline-synced");
+        }
         set_if_changed(store.loaded, true);
         return Ok(());
     }
@@ -446,14 +432,22 @@ async fn load_detail(store: Store, id: Uuid) {
         Err(error) => {
             // Not on the server yet (created here and still queued), or unreachable: show what
             // we have; version 0 makes the next pull that brings the ticket read it again.
-            if !matches!(error, ApiError::Server { status: 404, .. }) {
+            if !matches!(
+                error,
+                ApiError::Server { status: 404, .. } | ApiError::Network(_)
+            ) {
                 store.notify(format!("The conversation could not be loaded: {error}"));
             }
-            if store.selected.get_untracked() == Some(id) {
+            // Offline, the conversation as the local copy has it (messages only).
+            let events = match store.cache.try_get_value().flatten() {
+                Some(cache) => cache.messages(id).await.unwrap_or_default(),
+                None => Vec::new(),
+            };
+            if store.selected.try_get_untracked() == Some(Some(id)) {
                 store.timeline.set(Some(Timeline {
                     ticket: id,
                     version: 0,
-                    events: Vec::new(),
+                    events,
                 }));
             }
         }

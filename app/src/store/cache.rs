@@ -1,0 +1,429 @@
+//! The local copy in IndexedDB: confirmed tickets and their messages (written only by pulls), the
+//! outbox (written with strict durability) and `meta` (cookie, client id, numbering, the user and
+//! workspace last seen, schema version). One database per user, so a shared browser never mixes
+//! two accounts' data, and signing out deletes it.
+//!
+//! The outbox is shared by every tab of the user: each change to it is a read-modify-write in one
+//! IndexedDB transaction over `outbox` and `meta`, which the browser runs one at a time, so two tabs
+//! can never give two mutations the same id. Values are stored as JSON text: serde_json is in the
+//! download already, and text keeps the stored form independent of wasm-bindgen's conversions.
+//!
+//! A thin wrapper over web-sys rather than a crate: each request becomes a promise, which keeps the
+//! transaction alive across `.await` (promise callbacks run before the transaction can commit).
+
+use deskline_shared::api::{Me, PullResponse};
+use deskline_shared::sync::{Outbox, Pending};
+use deskline_shared::{Event, Ticket, Workspace};
+use js_sys::{Array, Promise};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+use uuid::Uuid;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction,
+};
+
+/// The schema this code reads and writes. Raise it with a new step in [`upgrade`].
+pub const SCHEMA: u32 = 1;
+
+const TICKETS: &str = "tickets";
+const MESSAGES: &str = "messages";
+const OUTBOX: &str = "outbox";
+const META: &str = "meta";
+
+/// Why the local copy could not be used.
+#[derive(Debug, Clone)]
+pub enum CacheError {
+    /// The browser offers no IndexedDB (some private windows).
+    Unavailable,
+    /// Another tab holds an older version of the database open and did not close it.
+    Blocked,
+    /// A request failed; the text is the browser's.
+    Failed(String),
+}
+
+impl fmt::Display for CacheError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CacheError::Unavailable => f.write_str("This browser keeps no local copy (IndexedDB is unavailable), so changes live only while this tab is open."),
+            CacheError::Blocked => f.write_str("Another Deskline tab uses an older version of the local copy; close the other Deskline tabs to go on."),
+            CacheError::Failed(text) => write!(f, "The local copy failed: {text}"),
+        }
+    }
+}
+
+impl From<JsValue> for CacheError {
+    fn from(value: JsValue) -> Self {
+        let text = value
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| {
+                value
+                    .dyn_ref::<web_sys::DomException>()
+                    .map(|e| e.message())
+            })
+            .or_else(|| value.as_string())
+            .unwrap_or_else(|| "unknown error".to_owned());
+        CacheError::Failed(text)
+    }
+}
+
+impl From<serde_json::Error> for CacheError {
+    fn from(error: serde_json::Error) -> Self {
+        CacheError::Failed(error.to_string())
+    }
+}
+
+type Result<T> = std::result::Result<T, CacheError>;
+
+/// What the last visit left behind.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The signed-in user, for starting offline.
+    pub me: Option<Me>,
+    /// The workspace's configuration, for starting offline.
+    pub workspace: Option<Workspace>,
+    /// The pull cookie the tickets are current to.
+    pub cookie: u64,
+    /// Where an unfinished run of pull pages began (see the server's `Store::pull`).
+    pub since: Option<u64>,
+    /// Confirmed tickets.
+    pub tickets: Vec<Ticket>,
+    /// The outbox, with its client id and numbering (`None`: never synced from this browser).
+    pub outbox: Option<Outbox>,
+}
+
+/// An open local copy.
+#[derive(Clone)]
+pub struct Cache {
+    db: IdbDatabase,
+}
+
+/// localStorage key of the user whose local copy this browser holds.
+const LAST_USER: &str = "deskline.last_user";
+
+/// Remembers that `user` has a local copy here, so an offline start can open it.
+pub fn set_last_user(user: Option<Uuid>) {
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
+    let _ = match user {
+        Some(user) => storage.set_item(LAST_USER, &user.to_string()),
+        None => storage.remove_item(LAST_USER),
+    };
+}
+
+/// The user whose local copy this browser holds, as that copy remembers them.
+pub async fn last_user() -> Option<Me> {
+    let storage = web_sys::window()?.local_storage().ok().flatten()?;
+    let user = Uuid::parse_str(&storage.get_item(LAST_USER).ok().flatten()?).ok()?;
+    let cache = Cache::open(user, || ()).await.ok()?;
+    let me = cache.load().await.ok()?.me;
+    cache.db.close();
+    me.filter(|me| me.id == user)
+}
+
+/// The database of `user`.
+fn name(user: Uuid) -> String {
+    format!("deskline-{user}")
+}
+
+/// Resolves when `request` succeeds, with its result.
+async fn done(request: &IdbRequest) -> Result<JsValue> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    JsFuture::from(promise).await.map_err(|_| {
+        request
+            .error()
+            .ok()
+            .flatten()
+            .map_or(CacheError::Failed("request failed".into()), |e| {
+                CacheError::Failed(e.message())
+            })
+    })?;
+    Ok(request.result()?)
+}
+
+/// Resolves when `tx` has committed (for a strict transaction: reached the disk).
+async fn committed(tx: &IdbTransaction) -> Result<()> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        tx.set_oncomplete(Some(&resolve));
+        tx.set_onerror(Some(&reject));
+        tx.set_onabort(Some(&reject));
+    });
+    JsFuture::from(promise).await.map_err(|_| {
+        tx.error()
+            .map_or(CacheError::Failed("transaction aborted".into()), |e| {
+                CacheError::Failed(e.message())
+            })
+    })?;
+    Ok(())
+}
+
+fn json<T: Serialize>(value: &T) -> Result<JsValue> {
+    Ok(JsValue::from_str(&serde_json::to_string(value)?))
+}
+
+fn parse<T: DeserializeOwned>(value: &JsValue) -> Option<T> {
+    serde_json::from_str(&value.as_string()?).ok()
+}
+
+async fn get_meta<T: DeserializeOwned>(meta: &IdbObjectStore, key: &str) -> Result<Option<T>> {
+    let value = done(&meta.get(&JsValue::from_str(key))?).await?;
+    Ok(parse(&value))
+}
+
+fn put_meta<T: Serialize>(meta: &IdbObjectStore, key: &str, value: &T) -> Result<()> {
+    meta.put_with_key(&json(value)?, &JsValue::from_str(key))?;
+    Ok(())
+}
+
+/// Creates what each schema version adds, from the version the browser has up to [`SCHEMA`].
+fn upgrade(db: &IdbDatabase, old: u32) -> Result<()> {
+    if old < 1 {
+        for store in [TICKETS, MESSAGES, OUTBOX, META] {
+            db.create_object_store(store)?;
+        }
+    }
+    Ok(())
+}
+
+impl Cache {
+    /// Opens (creating or upgrading) the local copy of `user`.
+    ///
+    /// `on_version_change` runs when another tab needs a newer schema: this tab's connection is
+    /// already closed then, and the caller should reload.
+    pub async fn open(user: Uuid, on_version_change: impl Fn() + 'static) -> Result<Cache> {
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or(CacheError::Unavailable)?;
+        let request: IdbOpenDbRequest = factory.open_with_u32(&name(user), SCHEMA)?;
+        let upgrade_error = std::rc::Rc::new(std::cell::RefCell::new(None));
+        let on_upgrade = {
+            let request = request.clone();
+            let upgrade_error = upgrade_error.clone();
+            Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(
+                move |event: web_sys::IdbVersionChangeEvent| {
+                    let old = event.old_version() as u32;
+                    let outcome = request
+                        .result()
+                        .map_err(CacheError::from)
+                        .and_then(|db| upgrade(&db.unchecked_into(), old));
+                    if let Err(error) = outcome {
+                        *upgrade_error.borrow_mut() = Some(error);
+                        if let Some(tx) = request.transaction() {
+                            let _ = tx.abort();
+                        }
+                    }
+                },
+            )
+        };
+        request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+        // Another tab with the old version open: it is asked to close (its `versionchange`), and
+        // until it does the open waits. Tell the user rather than hang.
+        let blocked = Promise::new(&mut |_, reject| request.set_onblocked(Some(&reject)));
+        let opened = done(&request);
+        let db = match futures::future::select(
+            Box::pin(opened),
+            Box::pin(async {
+                let _ = JsFuture::from(blocked).await;
+            }),
+        )
+        .await
+        {
+            futures::future::Either::Left((result, _)) => result,
+            futures::future::Either::Right(_) => return Err(CacheError::Blocked),
+        };
+        drop(on_upgrade);
+        if let Some(error) = upgrade_error.borrow_mut().take() {
+            return Err(error);
+        }
+        let db: IdbDatabase = db?.unchecked_into();
+        let on_change = Closure::<dyn FnMut()>::new({
+            let db = db.clone();
+            move || {
+                db.close();
+                on_version_change();
+            }
+        });
+        db.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));
+        // The handler lives as long as the connection, which lives as long as the page.
+        on_change.forget();
+        Ok(Cache { db })
+    }
+
+    /// Closes this connection (before deleting the copy, so this tab is not told to reload).
+    pub fn close(&self) {
+        self.db.close();
+    }
+
+    /// Deletes the local copy of `user` (signing out). The user's other tabs are told to close
+    /// their connections, and reload.
+    pub async fn delete(user: Uuid) -> Result<()> {
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or(CacheError::Unavailable)?;
+        done(&factory.delete_database(&name(user))?.into()).await?;
+        Ok(())
+    }
+
+    /// A read-write transaction. `strict` asks the browser to flush to disk before reporting it
+    /// complete (the outbox); pulls can be redone, so they take the faster relaxed kind.
+    /// web-sys offers the options only behind its unstable flag, so they are passed by hand.
+    fn tx(&self, stores: &[&str], strict: bool) -> Result<IdbTransaction> {
+        let names = Array::new();
+        for store in stores {
+            names.push(&JsValue::from_str(store));
+        }
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(
+            &options,
+            &JsValue::from_str("durability"),
+            &JsValue::from_str(if strict { "strict" } else { "relaxed" }),
+        )?;
+        let open: js_sys::Function =
+            js_sys::Reflect::get(&self.db, &JsValue::from_str("transaction"))?.dyn_into()?;
+        Ok(open
+            .call3(&self.db, &names, &JsValue::from_str("readwrite"), &options)?
+            .dyn_into()?)
+    }
+
+    /// Everything the last visit left, in one read.
+    pub async fn load(&self) -> Result<Snapshot> {
+        let tx = self.db.transaction_with_str_sequence(&Array::of3(
+            &JsValue::from_str(TICKETS),
+            &JsValue::from_str(OUTBOX),
+            &JsValue::from_str(META),
+        ))?;
+        let meta = tx.object_store(META)?;
+        let tickets: Array = done(&tx.object_store(TICKETS)?.get_all()?)
+            .await?
+            .unchecked_into();
+        let tickets = tickets.iter().filter_map(|t| parse(&t)).collect();
+        let outbox = read_outbox(&tx.object_store(OUTBOX)?, &meta).await?;
+        Ok(Snapshot {
+            me: get_meta(&meta, "me").await?,
+            workspace: get_meta(&meta, "workspace").await?,
+            cookie: get_meta(&meta, "cookie").await?.unwrap_or(0),
+            since: get_meta::<Option<u64>>(&meta, "since").await?.flatten(),
+            tickets,
+            outbox,
+        })
+    }
+
+    /// Remembers who is signed in and the workspace's configuration, for starting offline.
+    pub async fn save_identity(&self, me: &Me, workspace: &Workspace) -> Result<()> {
+        let tx = self.tx(&[META], false)?;
+        let meta = tx.object_store(META)?;
+        put_meta(&meta, "me", me)?;
+        put_meta(&meta, "workspace", workspace)?;
+        committed(&tx).await
+    }
+
+    /// Stores one pull page in one transaction: its tickets and messages, its removals, the
+    /// cookie it brings us to and where its run of pages began (`None` once the run is complete).
+    /// `reset` first forgets every ticket (the server lost our cookie).
+    pub async fn save_page(
+        &self,
+        page: &PullResponse,
+        since: Option<u64>,
+        reset: bool,
+    ) -> Result<()> {
+        let PullResponse {
+            tickets,
+            removed,
+            messages,
+            cookie,
+            ..
+        } = page;
+        let tx = self.tx(&[TICKETS, MESSAGES, META], false)?;
+        let store = tx.object_store(TICKETS)?;
+        let message_store = tx.object_store(MESSAGES)?;
+        if reset {
+            store.clear()?;
+            message_store.clear()?;
+        }
+        for ticket in tickets {
+            store.put_with_key(&json(ticket)?, &JsValue::from_str(&ticket.id.to_string()))?;
+        }
+        for id in removed {
+            store.delete(&JsValue::from_str(&id.to_string()))?;
+            message_store.delete(&ticket_range(*id)?.into())?;
+        }
+        for event in messages {
+            if let Some(message) = event.kind.message() {
+                let key = format!("{}/{}", event.ticket, message.id);
+                message_store.put_with_key(&json(event)?, &JsValue::from_str(&key))?;
+            }
+        }
+        let meta = tx.object_store(META)?;
+        put_meta(&meta, "cookie", cookie)?;
+        put_meta(&meta, "since", &since)?;
+        committed(&tx).await
+    }
+
+    /// The messages stored for `ticket`, oldest first.
+    pub async fn messages(&self, ticket: Uuid) -> Result<Vec<Event>> {
+        let tx = self.db.transaction_with_str(MESSAGES)?;
+        let found: Array = done(
+            &tx.object_store(MESSAGES)?
+                .get_all_with_key(&ticket_range(ticket)?.into())?,
+        )
+        .await?
+        .unchecked_into();
+        let mut events: Vec<Event> = found.iter().filter_map(|e| parse(&e)).collect();
+        events.sort_by_key(|e| e.at);
+        Ok(events)
+    }
+
+    /// Changes the outbox as one read-modify-write with strict durability: `change` sees the
+    /// outbox as stored now (other tabs may have added to it) and the result is on disk before
+    /// this returns. `fresh` is the client id to number under when none is stored yet.
+    pub async fn update_outbox<R>(
+        &self,
+        fresh: Uuid,
+        change: impl FnOnce(&mut Outbox) -> R,
+    ) -> Result<(Outbox, R)> {
+        let tx = self.tx(&[OUTBOX, META], true)?;
+        let store = tx.object_store(OUTBOX)?;
+        let meta = tx.object_store(META)?;
+        let stored = read_outbox(&store, &meta).await?;
+        let mut outbox = stored.clone().unwrap_or_else(|| Outbox::new(fresh));
+        let answer = change(&mut outbox);
+        if stored.as_ref() != Some(&outbox) {
+            // Rewritten whole: the outbox is short, and renumbering changes every key.
+            store.clear()?;
+            for pending in outbox.pending() {
+                store.put_with_key(&json(pending)?, &JsValue::from_f64(pending.id as f64))?;
+            }
+            put_meta(&meta, "client_id", &outbox.client_id())?;
+            put_meta(&meta, "next_mutation_id", &outbox.next_id())?;
+        }
+        committed(&tx).await?;
+        Ok((outbox, answer))
+    }
+}
+
+/// Every key of `ticket`'s messages: `{ticket}/{message id}`.
+fn ticket_range(ticket: Uuid) -> Result<IdbKeyRange> {
+    Ok(IdbKeyRange::bound(
+        &JsValue::from_str(&format!("{ticket}/")),
+        &JsValue::from_str(&format!("{ticket}/\u{ffff}")),
+    )?)
+}
+
+async fn read_outbox(store: &IdbObjectStore, meta: &IdbObjectStore) -> Result<Option<Outbox>> {
+    let Some(client_id) = get_meta::<Uuid>(meta, "client_id").await? else {
+        return Ok(None);
+    };
+    let next = get_meta::<u64>(meta, "next_mutation_id")
+        .await?
+        .unwrap_or(1);
+    let rows: Array = done(&store.get_all()?).await?.unchecked_into();
+    let pending: Vec<Pending> = rows.iter().filter_map(|p| parse(&p)).collect();
+    Ok(Some(Outbox::restore(client_id, next, pending)))
+}
