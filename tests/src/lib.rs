@@ -422,3 +422,32 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// A Chrome DevTools Protocol command sent through chromedriver (`goog/cdp/execute`), e.g.
+/// network emulation: `browser.client.issue_cmd(Cdp { cmd: "Network.enable", params: json!({}) })`.
+/// `reqwest` re-exports the `url` and `http` types fantoccini's trait is written in.
+#[derive(Debug)]
+pub struct Cdp {
+    /// The method, e.g. `Network.emulateNetworkConditions`.
+    pub cmd: &'static str,
+    /// Its parameters.
+    pub params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (reqwest::Method::POST, Some(body.to_string()))
+    }
+}

@@ -16,13 +16,11 @@
 
 use anyhow::{Context, Result, bail, ensure};
 use deskline_e2e::pages::{LoginPage, TicketView, WorkspacePage};
-use deskline_e2e::{Api, Browser, Server};
+use deskline_e2e::{Api, Browser, Cdp, Server};
 use fantoccini::Locator;
-use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{Value, json};
 use std::future::Future;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 /// How long a page may take to sync once the server is back: the app retries with a backoff that
@@ -97,31 +95,6 @@ async fn wait_service_worker(browser: &Browser) -> Result<()> {
             .await?;
     }
     Ok(())
-}
-
-/// A Chrome DevTools Protocol command sent through chromedriver (`goog/cdp/execute`).
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &reqwest::Url,
-        session: Option<&str>,
-    ) -> Result<reqwest::Url, <reqwest::Url as FromStr>::Err> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
-        let body = json!({ "cmd": self.cmd, "params": self.params });
-        (reqwest::Method::POST, Some(body.to_string()))
-    }
 }
 
 /// Cuts the page off the network (or connects it again), as DevTools' "Offline" does.

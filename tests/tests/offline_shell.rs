@@ -3,36 +3,8 @@
 
 use anyhow::{Context, Result, ensure};
 use deskline_e2e::pages::LoginPage;
-use deskline_e2e::{Browser, Server};
-use fantoccini::wd::WebDriverCompatibleCommand;
+use deskline_e2e::{Browser, Cdp, Server};
 use serde_json::{Value, json};
-use std::str::FromStr;
-
-/// A Chrome DevTools Protocol command sent through chromedriver (`goog/cdp/execute`). `reqwest`
-/// re-exports the `url` and `http` types fantoccini's trait is written in.
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &reqwest::Url,
-        session: Option<&str>,
-    ) -> Result<reqwest::Url, <reqwest::Url as FromStr>::Err> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
-        let body = json!({ "cmd": self.cmd, "params": self.params });
-        (reqwest::Method::POST, Some(body.to_string()))
-    }
-}
 
 /// Runs `script` in the page (it may return a promise, which is awaited).
 async fn js(browser: &Browser, script: &str) -> Result<Value> {
