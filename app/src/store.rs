@@ -161,6 +161,8 @@ pub struct Store {
     pub offline: RwSignal<bool>,
     /// The first full pull has finished.
     pub loaded: RwSignal<bool>,
+    /// How far the first load has come, from 0 to 1 (`None` until its first page is in).
+    pub progress: RwSignal<Option<f64>>,
     /// The app's one clock: browser time corrected by the server's (see [`Store::clock_now`]).
     /// Ticks every second; ages and SLA countdowns are computed from it.
     pub now: RwSignal<DateTime<Utc>>,
@@ -302,6 +304,7 @@ impl Store {
             notices: RwSignal::new(Vec::new()),
             offline: RwSignal::new(false),
             loaded: RwSignal::new(snapshot.cookie > 0),
+            progress: RwSignal::new(None),
             now,
             sla,
             sort,

@@ -139,6 +139,10 @@ pub struct PullResponse {
     pub cookie: u64,
     /// More changes wait beyond this page.
     pub more: bool,
+    /// The server's newest change when this page was read: with the cookies, how far a run of
+    /// pages has come (the first load's progress bar).
+    #[serde(default)]
+    pub head: u64,
     /// The server's clock.
     pub server_time: DateTime<Utc>,
 }

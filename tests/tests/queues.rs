@@ -52,6 +52,18 @@ async fn lea_signed_in(test: &str) -> Result<(Server, Browser)> {
     let seeded = started.elapsed();
     let browser = Browser::start(1440, 900).await?;
     browser.client.goto(&server.base).await?;
+    // Every value the first load's progress bar shows, recorded by the page itself.
+    browser
+        .client
+        .execute(
+            "window.loadProgress = [];
+             new MutationObserver(() => {
+               const bar = document.querySelector(\"[data-testid='load-progress']\");
+               if (bar) window.loadProgress.push(Number(bar.value));
+             }).observe(document.body, { subtree: true, childList: true, attributes: true });",
+            vec![],
+        )
+        .await?;
     LoginPage(&browser).sign_in(LEA).await?;
     eprintln!(
         "{test}: seeding {TICKETS} tickets took {seeded:.1?}, signing in and loading them {:.1?}",
@@ -107,6 +119,21 @@ async fn wait_query_applied(
 #[tokio::test]
 async fn a_leader_narrows_thousands_of_tickets_saves_the_view_and_exports_it() -> Result<()> {
     let (server, browser) = lea_signed_in("search").await?;
+    // The first load came in pages, with a progress bar that only moved forward.
+    let progress: Vec<f64> = serde_json::from_value(
+        browser
+            .client
+            .execute("return window.loadProgress;", vec![])
+            .await?,
+    )?;
+    ensure!(
+        !progress.is_empty() && progress.windows(2).all(|w| w[0] <= w[1]),
+        "the progress bar showed {progress:?}"
+    );
+    ensure!(
+        progress.iter().all(|p| (0.0..=100.0).contains(p)),
+        "the progress bar showed {progress:?}"
+    );
     let workspace = WorkspacePage(&browser);
     let api = server.api(LEA).await?;
 

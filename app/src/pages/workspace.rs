@@ -109,6 +109,24 @@ pub fn WorkspacePage(me: Me) -> impl IntoView {
                         view! {
                             <div class="splash" aria-busy="true">
                                 <p class="muted">{waiting}</p>
+                                {move || {
+                                    store
+                                        .progress
+                                        .get()
+                                        .map(|done| {
+                                            let percent = (done * 100.0).round();
+                                            view! {
+                                                <progress
+                                                    class="load-progress"
+                                                    data-testid="load-progress"
+                                                    max="100"
+                                                    value=percent
+                                                    aria-label="Tickets loaded"
+                                                ></progress>
+                                                <p class="muted small">{format!("{percent}%")}</p>
+                                            }
+                                        })
+                                }}
                                 <Notices />
                             </div>
                         }

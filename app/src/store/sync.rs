@@ -312,6 +312,10 @@ async fn pull(
         if !is_alive(alive) {
             return Err(Halt::Stop);
         }
+        if !store.loaded.get_untracked() && page.head > since {
+            let done = page.cookie.saturating_sub(since) as f64 / (page.head - since) as f64;
+            store.progress.set(Some(done.min(1.0)));
+        }
         if page.more {
             // Bootstrap pages are indexed together once the last one is in.
             store

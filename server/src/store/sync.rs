@@ -428,6 +428,7 @@ impl Store {
             last_mutation_id,
             cookie: new_cookie,
             more,
+            head,
             server_time: now,
         })
     }
