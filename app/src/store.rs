@@ -364,9 +364,11 @@ impl Store {
         let Some(cache) = self.cache.try_get_value().flatten() else {
             return;
         };
-        if let Ok((outbox, ())) = cache.update_outbox(Uuid::now_v7(), |_| ()).await
-            && self.outbox.try_update_untracked(|o| *o = outbox).is_some()
-        {
+        let Ok(Some(outbox)) = cache.outbox().await else {
+            return;
+        };
+        if self.outbox.try_with_untracked(|o| *o != outbox) == Some(true) {
+            let _ = self.outbox.try_update_untracked(|o| *o = outbox);
             self.outbox_changed();
             // A change made in another tab is this tab's to push when that tab is gone.
             self.wake();

@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{TestServer, expect_error};
-use deskline_shared::api::{Outcome, PullResponse, PushResponse, TicketDetail, TicketPage};
+use common::{TestServer, expect_error, mutation, push};
+use deskline_shared::api::{Outcome, PullResponse, TicketDetail, TicketPage};
 use deskline_shared::queue::can_see;
 use deskline_shared::{Actor, EventKind, Preset, StatusCategory, Ticket, Visibility};
 use reqwest::{Client, StatusCode};
@@ -30,27 +30,6 @@ async fn all_tickets(server: &TestServer, client: &Client) -> Vec<Ticket> {
             }
         }
     }
-}
-
-async fn push(
-    server: &TestServer,
-    client: &Client,
-    client_id: Uuid,
-    mutations: Value,
-) -> PushResponse {
-    let res = server
-        .post(
-            client,
-            "/api/sync/push",
-            &json!({"client_id": client_id, "mutations": mutations}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
-fn mutation(id: u64, name: &str, args: Value) -> Value {
-    json!({"id": id, "created_at": "2026-11-21T09:00:00Z", "name": name, "args": args})
 }
 
 /// A ticket both Ana (Billing) and Lea (Billing + Technical) can see, still in a New status.

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{TestServer, expect_error};
-use deskline_shared::api::{Outcome, PullResponse, PushResponse};
+use common::{TestServer, expect_error, mutation, push};
+use deskline_shared::api::{Outcome, PullResponse};
 use deskline_shared::queue::can_see;
 use deskline_shared::{Actor, Event, StatusCategory, Ticket, Visibility};
 use futures_util::{SinkExt, StreamExt};
@@ -16,27 +16,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 use uuid::Uuid;
-
-fn mutation(id: u64, name: &str, args: Value) -> Value {
-    json!({"id": id, "created_at": "2026-11-21T09:00:00Z", "name": name, "args": args})
-}
-
-async fn push(
-    server: &TestServer,
-    client: &Client,
-    client_id: Uuid,
-    mutations: Value,
-) -> PushResponse {
-    let res = server
-        .post(
-            client,
-            "/api/sync/push",
-            &json!({"client_id": client_id, "mutations": mutations}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
 
 async fn pull(server: &TestServer, client: &Client, cookie: u64, limit: u32) -> PullResponse {
     let res = server

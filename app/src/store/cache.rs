@@ -81,8 +81,6 @@ type Result<T> = std::result::Result<T, CacheError>;
 /// What the last visit left behind.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    /// The signed-in user, for starting offline.
-    pub me: Option<Me>,
     /// The workspace's configuration, for starting offline.
     pub workspace: Option<Workspace>,
     /// The pull cookie the tickets are current to.
@@ -120,7 +118,11 @@ pub async fn last_user() -> Option<Me> {
     let storage = web_sys::window()?.local_storage().ok().flatten()?;
     let user = Uuid::parse_str(&storage.get_item(LAST_USER).ok().flatten()?).ok()?;
     let cache = Cache::open(user, || ()).await.ok()?;
-    let me = cache.load().await.ok()?.me;
+    // Only the user: the tickets are read once, when the workspace starts.
+    let tx = cache.db.transaction_with_str(META).ok()?;
+    let me = get_meta::<Me>(&tx.object_store(META).ok()?, "me")
+        .await
+        .ok()?;
     cache.db.close();
     me.filter(|me| me.id == user)
 }
@@ -306,7 +308,6 @@ impl Cache {
         let tickets = tickets.iter().filter_map(|t| parse(&t)).collect();
         let outbox = read_outbox(&tx.object_store(OUTBOX)?, &meta).await?;
         Ok(Snapshot {
-            me: get_meta(&meta, "me").await?,
             workspace: get_meta(&meta, "workspace").await?,
             cookie: get_meta(&meta, "cookie").await?.unwrap_or(0),
             since: get_meta::<Option<u64>>(&meta, "since").await?.flatten(),
@@ -378,6 +379,15 @@ impl Cache {
         let mut events: Vec<Event> = found.iter().filter_map(|e| parse(&e)).collect();
         events.sort_by_key(|e| e.at);
         Ok(events)
+    }
+
+    /// The outbox as stored now (`None`: nothing stored yet), read without writing.
+    pub async fn outbox(&self) -> Result<Option<Outbox>> {
+        let tx = self.db.transaction_with_str_sequence(&Array::of2(
+            &JsValue::from_str(OUTBOX),
+            &JsValue::from_str(META),
+        ))?;
+        read_outbox(&tx.object_store(OUTBOX)?, &tx.object_store(META)?).await
     }
 
     /// Changes the outbox as one read-modify-write with strict durability: `change` sees the

@@ -123,6 +123,29 @@ impl TestServer {
     }
 }
 
+/// One mutation of a push, as a client sends it.
+pub fn mutation(id: u64, name: &str, args: Value) -> Value {
+    json!({"id": id, "created_at": "2026-11-21T09:00:00Z", "name": name, "args": args})
+}
+
+/// Pushes `mutations` under `client_id` and expects the server to take the request.
+pub async fn push(
+    server: &TestServer,
+    client: &Client,
+    client_id: uuid::Uuid,
+    mutations: Value,
+) -> deskline_shared::api::PushResponse {
+    let res = server
+        .post(
+            client,
+            "/api/sync/push",
+            &json!({"client_id": client_id, "mutations": mutations}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
 /// Asserts an error response: status, `{error:{code,message}}` shape, and returns the body.
 pub async fn expect_error(res: Response, status: StatusCode) -> Value {
     assert_eq!(res.status(), status);
