@@ -7,6 +7,7 @@
 
 pub mod cache;
 mod inbox;
+mod leader;
 mod local;
 mod projection;
 mod queue;
@@ -26,8 +27,9 @@ use deskline_shared::sync::{Outbox, Refused};
 use deskline_shared::{
     Actor, Context, Event, Mutation, Rejection, StatusId, Visibility, Workspace, apply,
 };
-use futures::channel::mpsc::UnboundedSender;
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use leptos::prelude::*;
+use signals::TabMessage;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,6 +105,9 @@ pub struct Store {
     /// Changes made in this tab that are not in the stored outbox yet (they get their ids
     /// there); shown at once all the same.
     unsaved: RwSignal<Vec<Pending>>,
+    /// Counts this tab's writes of the outbox, so a read of the stored outbox that overlapped
+    /// one is known to be older than what the tab shows (see [`Store::stored_outbox`]).
+    outbox_writes: StoredValue<u64>,
     /// A flush of `unsaved` runs.
     flushing: StoredValue<bool>,
     /// The local copy; `None` when the browser offers none.
@@ -118,6 +123,10 @@ pub struct Store {
     /// The channel to the user's other tabs.
     tabs: StoredValue<Option<web_sys::BroadcastChannel>, LocalStorage>,
     wake: StoredValue<Option<UnboundedSender<()>>>,
+    /// The sync loop's end of `wake`, until this tab leads and the loop takes it.
+    wake_rx: StoredValue<Option<UnboundedReceiver<()>>, LocalStorage>,
+    /// This tab pushes, pulls and hears the pokes (see [`leader`]).
+    leading: StoredValue<bool>,
     alive: StoredValue<Arc<AtomicBool>>,
     next_notice: StoredValue<u64>,
     /// Server clock minus browser clock, in milliseconds, as of the last pull.
@@ -274,6 +283,7 @@ impl Store {
             workspace,
             outbox: RwSignal::new(outbox),
             unsaved: RwSignal::new(Vec::new()),
+            outbox_writes: StoredValue::new(0),
             flushing: StoredValue::new(false),
             cache: StoredValue::new(cache),
             cookie: StoredValue::new(snapshot.cookie),
@@ -282,6 +292,8 @@ impl Store {
             synced: StoredValue::new(false),
             last_offline: StoredValue::new(None),
             wake: StoredValue::new(None),
+            wake_rx: StoredValue::new_local(None),
+            leading: StoredValue::new(false),
             alive: StoredValue::new(Arc::new(AtomicBool::new(true))),
             next_notice: StoredValue::new(0),
             skew_ms: StoredValue::new(0),
@@ -318,11 +330,114 @@ impl Store {
         store.reproject();
         store.load_saved_views();
         sync::start(store);
-        if let Some(channel) = store.tabs.get_value() {
-            signals::listen_to_tabs(store, &channel, store.alive());
+        let channel = store.tabs.get_value();
+        match (&channel, store.cache.with_value(Option::is_some)) {
+            // Followers need both the channel and the local copy to follow the leader.
+            (Some(channel), true) => {
+                signals::listen_to_tabs(store, channel, store.alive());
+                set_sync_role("follower");
+                leader::seek(me_id, move || store.lead());
+                // The leader says whether the server can be reached.
+                store.tell(&TabMessage::Hello);
+            }
+            _ => store.lead(),
         }
-        signals::listen_to_server(store, store.alive());
         store
+    }
+
+    /// This tab leads from now on: it catches up with what the last leader stored, then pushes,
+    /// pulls and listens for pokes.
+    fn lead(&self) {
+        let alive = self.alive();
+        if !is_alive(&alive) || self.leading.try_get_value() != Some(false) {
+            return;
+        }
+        self.leading.set_value(true);
+        set_sync_role("leader");
+        let store = *self;
+        leptos::task::spawn_local(async move {
+            store.catch_up().await;
+            if is_alive(&alive) {
+                sync::lead(store);
+                signals::listen_to_server(store, alive);
+            }
+        });
+    }
+
+    /// Whether this tab leads.
+    fn leading(&self) -> bool {
+        self.leading.try_get_value().unwrap_or(false)
+    }
+
+    /// Reads the local copy again when the last leader stored pages this tab did not hear of.
+    async fn catch_up(&self) {
+        let Some(cache) = self.cache.try_get_value().flatten() else {
+            return;
+        };
+        let Ok((cookie, since)) = cache.position().await else {
+            return;
+        };
+        if self.cookie.try_get_value() != Some(cookie) || self.since.try_get_value() != Some(since)
+        {
+            self.reload_local().await;
+        }
+    }
+
+    /// Shows the local copy as it is stored now: confirmed tickets, the cookie and the outbox.
+    async fn reload_local(&self) {
+        let Some(cache) = self.cache.try_get_value().flatten() else {
+            return;
+        };
+        let Ok(snapshot) = cache.load().await else {
+            return;
+        };
+        let Some(()) = self.projection.try_update_untracked(|p| {
+            p.reset();
+            p.merge(snapshot.tickets, &[]);
+        }) else {
+            return;
+        };
+        if let Some(outbox) = snapshot.outbox {
+            self.outbox.update_untracked(|o| *o = outbox);
+        }
+        self.cookie.set_value(snapshot.cookie);
+        self.since.set_value(snapshot.since);
+        if snapshot.cookie > 0 && snapshot.since.is_none() && !self.loaded.get_untracked() {
+            self.loaded.set(true);
+        }
+        self.outbox_changed();
+    }
+
+    /// Tells the user's other tabs `message`.
+    fn tell(&self, message: &TabMessage) {
+        if let Some(Some(channel)) = self.tabs.try_get_value() {
+            signals::tell(&channel, message);
+        }
+    }
+
+    /// Another tab said something.
+    async fn heard(&self, message: TabMessage) {
+        match message {
+            TabMessage::Outbox => self.reload_outbox().await,
+            TabMessage::Hello if self.leading() => {
+                let online = !self.offline.get_untracked();
+                self.tell(&TabMessage::Online { online });
+            }
+            TabMessage::Online { online }
+                if !self.leading() && self.offline.get_untracked() == online =>
+            {
+                self.offline.set(!online);
+            }
+            TabMessage::Pulled {
+                from,
+                run,
+                reset,
+                page,
+            } if !self.leading() => sync::follow(*self, from, run, reset, page).await,
+            TabMessage::Refused { refused, waited } => self.show_refused(refused, waited),
+            // Meant for the other role.
+            _ => {}
+        }
     }
 
     /// Records whether the server could be reached. The time of the last moment offline tells a
@@ -334,6 +449,9 @@ impl Store {
         }
         if was_offline == online {
             self.offline.set(!online);
+            if self.leading() {
+                self.tell(&TabMessage::Online { online });
+            }
         }
     }
 
@@ -361,10 +479,7 @@ impl Store {
 
     /// Another tab changed the shared outbox: read it again and show it.
     async fn reload_outbox(&self) {
-        let Some(cache) = self.cache.try_get_value().flatten() else {
-            return;
-        };
-        let Ok(Some(outbox)) = cache.outbox().await else {
+        let Some(outbox) = self.stored_outbox().await else {
             return;
         };
         if self.outbox.try_with_untracked(|o| *o != outbox) == Some(true) {
@@ -372,6 +487,20 @@ impl Store {
             self.outbox_changed();
             // A change made in another tab is this tab's to push when that tab is gone.
             self.wake();
+        }
+    }
+
+    /// The outbox as stored now, read without a write transaction. A read that overlapped one of
+    /// this tab's own writes may predate it, so it is read again: what it returns is never older
+    /// than what this tab shows.
+    async fn stored_outbox(&self) -> Option<Outbox> {
+        let cache = self.cache.try_get_value().flatten()?;
+        loop {
+            let writes = self.outbox_writes.try_get_value()?;
+            let outbox = cache.outbox().await.ok().flatten()?;
+            if self.outbox_writes.try_get_value()? == writes {
+                return Some(outbox);
+            }
         }
     }
 
@@ -418,13 +547,24 @@ impl Store {
     /// other tabs' changes, on disk before this returns), else in memory. `change` may run twice:
     /// when the local copy fails, the change is made in memory instead.
     async fn change_outbox<R>(&self, change: impl Fn(&mut Outbox) -> R) -> R {
+        self.change_outbox_and_tell(change, true).await
+    }
+
+    /// Changes the outbox like [`Store::change_outbox`] without telling the other tabs (the
+    /// caller tells them more).
+    async fn change_outbox_quietly<R>(&self, change: impl Fn(&mut Outbox) -> R) -> R {
+        self.change_outbox_and_tell(change, false).await
+    }
+
+    async fn change_outbox_and_tell<R>(&self, change: impl Fn(&mut Outbox) -> R, tell: bool) -> R {
         if let Some(cache) = self.cache.try_get_value().flatten() {
             match cache.update_outbox(Uuid::now_v7(), &change).await {
                 Ok((outbox, answer)) => {
+                    let _ = self.outbox_writes.try_update_value(|n| *n += 1);
                     let changed = self.outbox.with_untracked(|o| *o != outbox);
                     let _ = self.outbox.try_update_untracked(|o| *o = outbox);
-                    if changed && let Some(Some(channel)) = self.tabs.try_get_value() {
-                        let _ = channel.post_message(&signals::OUTBOX_CHANGED.into());
+                    if changed && tell {
+                        self.tell(&TabMessage::Outbox);
                     }
                     return answer;
                 }
@@ -439,6 +579,8 @@ impl Store {
                     let _ = self
                         .outbox
                         .try_update_untracked(|o| *o = Outbox::new(Uuid::now_v7()));
+                    // Nobody else will send them: this tab syncs on its own from now on.
+                    self.lead();
                 }
             }
         }
@@ -765,6 +907,22 @@ impl Store {
     /// Tells the user the server refused one of their changes (its optimistic effect is gone
     /// already), in words that say what happened and with what can be done now.
     fn refused(&self, refused: Refused) {
+        // A change refused the moment it was made needs no story; one that waited offline is
+        // told as what happened meanwhile.
+        let waited = self
+            .last_offline
+            .get_value()
+            .is_some_and(|at| at >= refused.pending.created_at);
+        // The change may have been made in another tab: every tab tells the user.
+        self.tell(&TabMessage::Refused {
+            refused: refused.clone(),
+            waited,
+        });
+        self.show_refused(refused, waited);
+    }
+
+    /// Shows a refusal; `waited`: the change waited offline before the server saw it.
+    fn show_refused(&self, refused: Refused, waited: bool) {
         let ticket = refused.pending.mutation.ticket_id();
         let open = Choice {
             label: "Open the ticket".into(),
@@ -781,12 +939,6 @@ impl Store {
             ) => Some((reference, holder, at)),
             _ => None,
         };
-        // A change refused the moment it was made needs no story; one that waited offline is
-        // told as what happened meanwhile.
-        let waited = self
-            .last_offline
-            .get_value()
-            .is_some_and(|at| at >= refused.pending.created_at);
         let Some((reference, holder, at)) = held else {
             self.notify_with(refused.message, vec![open]);
             return;
@@ -827,15 +979,16 @@ impl Store {
         );
     }
 
-    /// Stores a pull page in the local copy; a failing copy is given up (with a notice) rather
-    /// than stop the sync.
+    /// Stores a pull page in the local copy; a failing write is told (once) rather than stop the
+    /// sync.
     async fn save_page(&self, page: &PullResponse, since: Option<u64>, reset: bool) {
         let Some(cache) = self.cache.try_get_value().flatten() else {
             return;
         };
+        // The page's transaction is undone whole, cookie included, so the copy stays consistent
+        // (only older) and the next page tries again; the other tabs still hear of the page.
         if let Err(error) = cache.save_page(page, since, reset).await {
             self.notify(error.to_string());
-            let _ = self.cache.try_set_value(None);
         }
     }
 
@@ -924,6 +1077,17 @@ impl Store {
         // The session ended on the server: an offline start must not open this copy any more.
         cache::set_last_user(None);
         self.session.set(Session::SignedOut);
+    }
+}
+
+/// Marks the page with this tab's part in the sync (`data-sync` on the root element), for the
+/// end-to-end tests and for whoever looks at the page's elements.
+fn set_sync_role(role: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-sync", role);
     }
 }
 

@@ -52,7 +52,7 @@ impl Pending {
 }
 
 /// A pending mutation the server refused, taken out of the outbox.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refused {
     /// The mutation as it was queued.
     pub pending: Pending,

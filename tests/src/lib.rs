@@ -208,6 +208,20 @@ impl Api {
         Ok(serde_json::from_str(&body)?)
     }
 
+    /// POSTs `body` as JSON to `path` and reads the JSON answer.
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await?;
+        let status = res.status();
+        let text = res.text().await?;
+        anyhow::ensure!(status.is_success(), "POST {path} answered {status}: {text}");
+        Ok(serde_json::from_str(&text)?)
+    }
+
     /// Every ticket the account may see, read page by page.
     pub async fn tickets(&self) -> Result<Vec<serde_json::Value>> {
         let mut tickets = Vec::new();

@@ -316,6 +316,17 @@ impl Cache {
         })
     }
 
+    /// How far the stored tickets are current: the cookie, and where an unfinished run of pages
+    /// began.
+    pub async fn position(&self) -> Result<(u64, Option<u64>)> {
+        let tx = self.db.transaction_with_str(META)?;
+        let meta = tx.object_store(META)?;
+        Ok((
+            get_meta(&meta, "cookie").await?.unwrap_or(0),
+            get_meta::<Option<u64>>(&meta, "since").await?.flatten(),
+        ))
+    }
+
     /// Remembers who is signed in and the workspace's configuration, for starting offline.
     pub async fn save_identity(&self, me: &Me, workspace: &Workspace) -> Result<()> {
         let tx = self.tx(&[META], false)?;

@@ -1,41 +1,97 @@
-//! What tells this tab to look again: the server's pokes over a WebSocket (`/api/sync/poke`,
-//! `{"seq": N}` after each commit) and the user's other tabs over a BroadcastChannel (one of them
-//! changed the shared outbox in IndexedDB, or pulled).
+//! What tells a tab to look again: the server's pokes over a WebSocket (`/api/sync/poke`,
+//! `{"seq": N}` after each commit), heard by the leader tab, and the user's other tabs over a
+//! BroadcastChannel.
 //!
-//! Neither carries data: a poke above our cookie wakes the sync loop to pull, a tab's message makes
-//! this tab re-read the outbox from the local copy. So a lost, late or repeated signal costs at
-//! most a pull, and the 10-second poll still catches what every signal missed.
+//! A poke carries no data: one above our cookie wakes the sync loop to pull, so a lost, late or
+//! repeated poke costs at most a pull, and the 10-second poll catches what every poke missed.
+//! The tabs' messages say that the shared outbox changed (read it again) or hand the leader's
+//! pull pages to the followers. A follower that finds a page does not start at its own cookie (it
+//! missed one) reads the local copy again instead, so a lost message costs one read.
 
 use super::{Store, is_alive};
+use deskline_shared::api::PullResponse;
+use deskline_shared::sync::Refused;
+use futures::StreamExt;
+use futures::channel::mpsc;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent, WebSocket};
 
-/// What a tab tells the others.
-pub const OUTBOX_CHANGED: &str = "outbox";
-
 /// Longest wait before reconnecting the WebSocket.
 const MAX_RECONNECT_MS: u32 = 10_000;
+
+/// What a tab tells the others, as JSON on the user's channel.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TabMessage {
+    /// The stored outbox changed: read it again.
+    Outbox,
+    /// A tab opened: the leader answers with [`TabMessage::Online`].
+    Hello,
+    /// Whether the leader can reach the server.
+    Online { online: bool },
+    /// The leader stored a pull page in the local copy (and, on the last page of a run, settled
+    /// the outbox by it).
+    Pulled {
+        /// The cookie the page was pulled from.
+        from: u64,
+        /// Where the page's run began, while more pages follow.
+        run: Option<u64>,
+        /// The local copy was emptied first (the server no longer knew the cookie).
+        reset: bool,
+        /// The page.
+        page: PullResponse,
+    },
+    /// The server refused a change (perhaps made in another tab): every tab tells the user.
+    Refused {
+        /// The change and the reason.
+        refused: Refused,
+        /// It waited offline before the server saw it.
+        waited: bool,
+    },
+}
 
 /// The channel shared by `user`'s tabs in this browser.
 pub fn channel(user: uuid::Uuid) -> Option<BroadcastChannel> {
     BroadcastChannel::new(&format!("deskline-{user}")).ok()
 }
 
-/// Listens to the other tabs until the store is gone (signed out: the handler then does nothing).
+/// Tells the user's other tabs `message`.
+pub fn tell(channel: &BroadcastChannel, message: &TabMessage) {
+    if let Ok(text) = serde_json::to_string(message) {
+        let _ = channel.post_message(&JsValue::from_str(&text));
+    }
+}
+
+/// Listens to the other tabs until the store is gone (signed out: the handler then does
+/// nothing). Messages are handled one at a time, in the order they were sent.
 pub fn listen_to_tabs(store: Store, channel: &BroadcastChannel, alive: Arc<AtomicBool>) {
+    let (tx, mut rx) = mpsc::unbounded::<TabMessage>();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if is_alive(&alive) && event.data().as_string().as_deref() == Some(OUTBOX_CHANGED) {
-            spawn_local(async move { store.reload_outbox().await });
+        let message = event
+            .data()
+            .as_string()
+            .and_then(|text| serde_json::from_str::<TabMessage>(&text).ok());
+        if let Some(message) = message {
+            let _ = tx.unbounded_send(message);
         }
     });
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // Lives as long as the channel, which lives as long as the page.
     on_message.forget();
+    spawn_local(async move {
+        while let Some(message) = rx.next().await {
+            if !is_alive(&alive) {
+                return;
+            }
+            store.heard(message).await;
+        }
+    });
 }
 
 /// Keeps a WebSocket to the server open while the store lives, reconnecting with a backoff.

@@ -4,6 +4,7 @@
 //! from cookie 0, then push whatever is queued, pull after every push answer, and otherwise pull
 //! every 10 seconds. A network error keeps the queue as it is and retries with a backoff.
 
+use super::signals::TabMessage;
 use super::{Projection, Store, Timeline, is_alive};
 use crate::api::{self, ApiError};
 use chrono::Utc;
@@ -60,13 +61,21 @@ pub(super) fn start(store: Store) {
     });
     on_cleanup(move || online.remove());
 
-    spawn_local(run(store, rx, Arc::clone(&alive)));
+    // The loop itself runs in the leader tab only (see `lead`).
+    store.wake_rx.set_value(Some(rx));
     spawn_local(clock(store, Arc::clone(&alive)));
     Effect::new(move |_| {
         if let Some(id) = store.selected.get() {
             spawn_local(load_detail(store, id));
         }
     });
+}
+
+/// Starts pushing and pulling: this tab leads.
+pub(super) fn lead(store: Store) {
+    if let Some(rx) = store.wake_rx.try_update_value(Option::take).flatten() {
+        spawn_local(run(store, rx, store.alive()));
+    }
 }
 
 /// The one timer of the app: every countdown and age on screen reads `store.now`.
@@ -307,7 +316,9 @@ async fn pull(
         };
         store.set_online(true);
         let run = page.more.then_some(since);
-        store.save_page(&page, run, std::mem::take(reset)).await;
+        let from = *cookie;
+        let emptied = std::mem::take(reset);
+        store.save_page(&page, run, emptied).await;
         store.since.set_value(run);
         if !is_alive(alive) {
             return Err(Halt::Stop);
@@ -317,6 +328,12 @@ async fn pull(
             store.progress.set(Some(done.min(1.0)));
         }
         if page.more {
+            store.tell(&TabMessage::Pulled {
+                from,
+                run,
+                reset: emptied,
+                page: page.clone(),
+            });
             // Bootstrap pages are indexed together once the last one is in.
             store
                 .projection
@@ -337,11 +354,21 @@ async fn pull(
         };
         // Settled first: from here to the replay nothing awaits, so the screen never shows a
         // confirmed change together with the pending mutation that made it.
+        // The followers hear of the settling with the page (below), so they show both together.
         let settled = store
-            .change_outbox(|outbox| outbox.settle(client_id, page.last_mutation_id))
+            .change_outbox_quietly(|outbox| outbox.settle(client_id, page.last_mutation_id))
             .await;
         if !is_alive(alive) {
             return Err(Halt::Stop);
+        }
+        // A quiet poll is news to nobody.
+        if settled || emptied || page.cookie != from || !page.removed.is_empty() {
+            store.tell(&TabMessage::Pulled {
+                from,
+                run,
+                reset: emptied,
+                page: page.clone(),
+            });
         }
         // A quiet poll changes nothing: leave the signals alone so nothing recomputes.
         let mut changed = false;
@@ -373,6 +400,71 @@ async fn pull(
         }
         set_if_changed(store.loaded, true);
         return Ok(());
+    }
+}
+
+/// Shows a page the leader tab pulled and stored (this tab follows).
+///
+/// A page that does not start at this tab's cookie means a message was missed (the tab opened
+/// mid-run, or the browser dropped one): the local copy, which the leader wrote first, is read
+/// again instead.
+pub(super) async fn follow(
+    store: Store,
+    from: u64,
+    run: Option<u64>,
+    reset: bool,
+    page: deskline_shared::api::PullResponse,
+) {
+    let cookie = store.cookie.get_value();
+    if !reset && from != cookie {
+        if page.cookie > cookie {
+            store.reload_local().await;
+        } else if !page.more {
+            // Old news, but the outbox may have been settled by it.
+            store.reload_outbox().await;
+        }
+        return;
+    }
+    store.set_server_time(page.server_time, Utc::now());
+    if reset {
+        store.projection.update_untracked(Projection::reset);
+    }
+    if !store.loaded.get_untracked() && page.head > run.unwrap_or(from) {
+        let since = run.unwrap_or(from);
+        let done = page.cookie.saturating_sub(since) as f64 / (page.head - since) as f64;
+        store.progress.set(Some(done.min(1.0)));
+    }
+    if page.more {
+        store
+            .projection
+            .update_untracked(|p| p.merge(page.tickets, &page.removed));
+        store.cookie.set_value(page.cookie);
+        store.since.set_value(run);
+        return;
+    }
+    // The outbox as the leader settled it, shown together with the confirmed page.
+    let outbox = store.stored_outbox().await;
+    if store.cookie.try_get_value() != Some(cookie) {
+        // Something else (a reload of the local copy) moved on meanwhile.
+        return;
+    }
+    let stale = stale_timeline(store, &page.tickets);
+    store
+        .projection
+        .update_untracked(|p| p.merge(page.tickets, &page.removed));
+    if let Some(outbox) = outbox
+        && store.outbox.with_untracked(|o| *o != outbox)
+    {
+        store.outbox.update_untracked(|o| *o = outbox);
+        store.outbox.notify();
+    }
+    store.reproject();
+    store.cookie.set_value(page.cookie);
+    store.since.set_value(None);
+    set_if_changed(store.loaded, true);
+    store.refresh_inbox();
+    if let Some(id) = stale {
+        spawn_local(load_detail(store, id));
     }
 }
 
