@@ -43,7 +43,7 @@ const USAGE: &str = "usage: cargo xtask <command>
           (flags after `--` go to the server, e.g. `cargo xtask run -- --port 9000 --preset service-desk`)
   test    setup, build the app, then every test: unit, property, server integration,
           wasm in headless Chromium, end-to-end in headless Chromium
-  bench   build the app and print the size figures; writes target/bench/report.json";
+  bench   measure the budgets of DESIGN.md §8 (sizes, engine, sync, whole app in Chromium); writes target/bench/report.json";
 
 fn workspace_root() -> Result<PathBuf> {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

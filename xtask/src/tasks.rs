@@ -256,7 +256,8 @@ pub fn bench(root: &Path) -> Result<()> {
         &[
             "-p",
             "deskline-shared",
-            "--release",
+            "--profile",
+            "bench-server",
             "--test",
             "bench",
             "--",
@@ -285,7 +286,8 @@ pub fn bench(root: &Path) -> Result<()> {
         &[
             "-p",
             "deskline-server",
-            "--release",
+            "--profile",
+            "bench-server",
             "--test",
             "bench_sync",
             "--",
@@ -294,10 +296,44 @@ pub fn bench(root: &Path) -> Result<()> {
         ],
         &[],
     )?;
-    for (name, value) in native.into_iter().chain(wasm).chain(sync) {
+    // The whole app in headless Chromium against that server, built the same way, holding 50,000
+    // and 100,000 demo tickets.
+    run_quiet(Command::new("cargo").args([
+        "build",
+        "-p",
+        "deskline-server",
+        "--profile",
+        "bench-server",
+    ]))?;
+    let server_bin = root.join("target/bench-server/deskline-server");
+    let dist = root.join("dist");
+    let browser = bench_lines(
+        &[
+            "-p",
+            "deskline-e2e",
+            "--test",
+            "bench_browser",
+            "--",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ],
+        &[
+            ("CHROMEDRIVER", chromedriver),
+            ("DESKLINE_SERVER_BIN", &server_bin),
+            ("DESKLINE_DIST", &dist),
+        ],
+    )?;
+    for (name, value) in native.into_iter().chain(wasm).chain(sync).chain(browser) {
         let budget = match name.as_str() {
             "sla_100k_wasm_ms" => Some(20.0),
             "filter_sort_100k_wasm_ms" => Some(2.0),
+            "keystroke_to_paint_100k_p95_ms" => Some(16.0),
+            "warm_reload_50k_ms" => Some(700.0),
+            "bootstrap_50k_ms" => Some(5_000.0),
+            "push_mutations_per_s" => Some(2_000.0),
+            "push_p99_ms" => Some(20.0),
+            "pull_1000_changes_ms" => Some(20.0),
             _ => None,
         };
         let unit = if name.ends_with("_per_s") {
