@@ -143,6 +143,8 @@ pub fn initial(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The app is only ever built for the browser: its tests run there, under wasm-bindgen-test.
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn durations_count_partial_minutes_and_go_negative() {

@@ -42,8 +42,9 @@ pub use queue::{Listing, SidebarCounts, View};
 pub use sort::Sort;
 
 /// Leaves a named mark on the page's performance timeline, for `cargo xtask bench`: `deskline-signed-in`,
-/// `deskline-synced` (the first pull has reached the server's head and is in the local copy) and
-/// `deskline-list-painted` (the list first painted with tickets).
+/// `deskline-local-read` (the local copy is read), `deskline-indexed` (the store has replayed and
+/// indexed it), `deskline-synced` (the first pull has reached the server's head and is in the
+/// local copy) and `deskline-list-painted` (the list first painted with tickets).
 pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
@@ -328,6 +329,7 @@ impl Store {
         };
         // The local copy and the mutations saved by the last visit show at once, before any pull.
         store.reproject();
+        mark("deskline-indexed");
         store.load_saved_views();
         sync::start(store);
         let channel = store.tabs.get_value();
@@ -406,6 +408,13 @@ impl Store {
             self.loaded.set(true);
         }
         self.outbox_changed();
+    }
+
+    /// Whether other tabs follow this one (a pull page is up to a megabyte of JSON, not worth
+    /// writing for nobody).
+    async fn followed(&self) -> bool {
+        let user = self.me.with_value(|me| me.id);
+        leader::has_followers(user).await
     }
 
     /// Tells the user's other tabs `message`.
@@ -981,13 +990,41 @@ impl Store {
 
     /// Stores a pull page in the local copy; a failing write is told (once) rather than stop the
     /// sync.
-    async fn save_page(&self, page: &PullResponse, since: Option<u64>, reset: bool) {
+    ///
+    /// Returns how many chunks hold the tickets now.
+    async fn save_page(&self, page: &PullResponse, since: Option<u64>, reset: bool) -> u32 {
         let Some(cache) = self.cache.try_get_value().flatten() else {
-            return;
+            return 0;
         };
         // The page's transaction is undone whole, cookie included, so the copy stays consistent
         // (only older) and the next page tries again; the other tabs still hear of the page.
-        if let Err(error) = cache.save_page(page, since, reset).await {
+        match cache.save_page(page, since, reset).await {
+            Ok(chunks) => chunks,
+            Err(error) => {
+                self.notify(error.to_string());
+                0
+            }
+        }
+    }
+
+    /// Rewrites the stored tickets from the confirmed ones when many pulls have piled up chunks.
+    /// Only the leader writes tickets, and only between pulls, so nothing else writes meanwhile.
+    async fn compact(&self, chunks: u32) {
+        let Some(cache) = self.cache.try_get_value().flatten() else {
+            return;
+        };
+        if chunks <= cache::COMPACT_AT {
+            return;
+        }
+        let cookie = self.cookie.get_value();
+        let packed = self
+            .projection
+            .with_untracked(|p| cache::pack(p.confirmed_tickets()));
+        let written = match packed {
+            Ok(packed) => cache.compact(packed, cookie).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = written {
             self.notify(error.to_string());
         }
     }

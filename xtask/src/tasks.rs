@@ -170,6 +170,12 @@ pub fn test(root: &Path, extra: &[String]) -> Result<()> {
         ],
         &[("CHROMEDRIVER", chromedriver)],
     )?;
+    ok &= cargo_test(
+        &mut tally,
+        "the app's own tests in headless Chromium (local copy, formatting)",
+        &["-p", "deskline-app", "--target", "wasm32-unknown-unknown"],
+        &[("CHROMEDRIVER", chromedriver)],
+    )?;
 
     let server = server_binary(root);
     let dist = root.join("dist");

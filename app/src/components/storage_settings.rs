@@ -100,6 +100,8 @@ fn bytes(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::bytes;
+    // The app is only ever built for the browser: its tests run there, under wasm-bindgen-test.
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn byte_counts_read_in_the_largest_fitting_unit() {

@@ -32,11 +32,21 @@ pub fn WorkspacePage(me: Me) -> impl IntoView {
         workspace.set(None);
         let me = me_saved.get_value();
         spawn_local(async move {
-            if local.try_with_value(Option::is_none).unwrap_or(false) {
-                let opened = open_local(me_id).await;
+            // The local copy is read while the configuration is fetched.
+            let needed = local.try_with_value(Option::is_none).unwrap_or(false);
+            let (opened, mut answer) = futures::join!(
+                async move {
+                    if needed {
+                        Some(open_local(me_id).await)
+                    } else {
+                        None
+                    }
+                },
+                api::workspace()
+            );
+            if let Some(opened) = opened {
                 let _ = local.try_set_value(Some(opened));
             }
-            let mut answer = api::workspace().await;
             match &answer {
                 Err(ApiError::Unauthorized(_)) => session.set(Session::SignedOut),
                 // Offline: the configuration the last visit saw will do.
@@ -222,7 +232,10 @@ async fn open_local(user: uuid::Uuid) -> Local {
         }
     };
     let opened = match Cache::open(user, reload).await {
-        Ok(cache) => cache.load().await.map(|snapshot| (cache, snapshot)),
+        Ok(cache) => cache.load().await.map(|snapshot| {
+            crate::store::mark("deskline-local-read");
+            (cache, snapshot)
+        }),
         Err(error) => Err(error),
     };
     match opened {

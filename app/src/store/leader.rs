@@ -67,6 +67,36 @@ pub fn seek(user: Uuid, lead: impl FnOnce() + 'static) {
     }
 }
 
+/// Whether some other tab of `user` waits for the leader lock, i.e. follows this one. Without Web
+/// Locks, or when the browser cannot say, assume so.
+pub async fn has_followers(user: Uuid) -> bool {
+    let Some((locks, _)) = lock_manager() else {
+        return true;
+    };
+    let Some(query) = Reflect::get(&locks, &JsValue::from_str("query"))
+        .ok()
+        .and_then(|q| q.dyn_into::<Function>().ok())
+    else {
+        return true;
+    };
+    let Ok(Ok(answer)) = query.call0(&locks).map(|p| p.dyn_into::<Promise>()) else {
+        return true;
+    };
+    let Ok(state) = JsFuture::from(answer).await else {
+        return true;
+    };
+    let name = format!("deskline-leader-{user}");
+    let Ok(pending) = Reflect::get(&state, &JsValue::from_str("pending")) else {
+        return true;
+    };
+    js_sys::Array::from(&pending).iter().any(|request| {
+        Reflect::get(&request, &JsValue::from_str("name"))
+            .ok()
+            .and_then(|n| n.as_string())
+            .is_some_and(|n| n == name)
+    })
+}
+
 /// `navigator.locks` and its `request`, where the browser has them. Read through `Reflect`: the
 /// Web Locks bindings of web-sys are still marked unstable.
 fn lock_manager() -> Option<(JsValue, Function)> {

@@ -173,6 +173,11 @@ impl Projection {
         changed
     }
 
+    /// Every confirmed ticket, in no particular order.
+    pub fn confirmed_tickets(&self) -> impl Iterator<Item = &Ticket> {
+        self.confirmed.values()
+    }
+
     /// Every projected ticket, in no particular order.
     pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
         self.confirmed

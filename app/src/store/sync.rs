@@ -23,8 +23,8 @@ use uuid::Uuid;
 
 /// How often to pull when nothing else happens (until the WebSocket pokes arrive).
 const POLL_MS: u32 = 10_000;
-/// Rows per pull page.
-const PAGE: u32 = 500;
+/// Rows per pull page (the server's most).
+const PAGE: u32 = 1_000;
 /// Longest wait between retries.
 const MAX_BACKOFF_MS: u32 = 10_000;
 
@@ -318,7 +318,7 @@ async fn pull(
         let run = page.more.then_some(since);
         let from = *cookie;
         let emptied = std::mem::take(reset);
-        store.save_page(&page, run, emptied).await;
+        let chunks = store.save_page(&page, run, emptied).await;
         store.since.set_value(run);
         if !is_alive(alive) {
             return Err(Halt::Stop);
@@ -328,12 +328,14 @@ async fn pull(
             store.progress.set(Some(done.min(1.0)));
         }
         if page.more {
-            store.tell(&TabMessage::Pulled {
-                from,
-                run,
-                reset: emptied,
-                page: page.clone(),
-            });
+            if store.followed().await {
+                store.tell(&TabMessage::Pulled {
+                    from,
+                    run,
+                    reset: emptied,
+                    page: page.clone(),
+                });
+            }
             // Bootstrap pages are indexed together once the last one is in.
             store
                 .projection
@@ -352,6 +354,7 @@ async fn pull(
             }
             None => None,
         };
+        let followed = store.followed().await;
         // Settled first: from here to the replay nothing awaits, so the screen never shows a
         // confirmed change together with the pending mutation that made it.
         // The followers hear of the settling with the page (below), so they show both together.
@@ -361,15 +364,10 @@ async fn pull(
         if !is_alive(alive) {
             return Err(Halt::Stop);
         }
-        // A quiet poll is news to nobody.
-        if settled || emptied || page.cookie != from || !page.removed.is_empty() {
-            store.tell(&TabMessage::Pulled {
-                from,
-                run,
-                reset: emptied,
-                page: page.clone(),
-            });
-        }
+        // A quiet poll is news to nobody. The followers hear of the page once it shows here.
+        let news = (followed
+            && (settled || emptied || page.cookie != from || !page.removed.is_empty()))
+        .then(|| page.clone());
         // A quiet poll changes nothing: leave the signals alone so nothing recomputes.
         let mut changed = false;
         if !page.tickets.is_empty() || !page.removed.is_empty() || detail.is_some() {
@@ -394,6 +392,18 @@ async fn pull(
         }
         *cookie = page.cookie;
         store.cookie.set_value(page.cookie);
+        if let Some(page) = news {
+            store.tell(&TabMessage::Pulled {
+                from,
+                run,
+                reset: emptied,
+                page,
+            });
+        }
+        store.compact(chunks).await;
+        if !is_alive(alive) {
+            return Err(Halt::Stop);
+        }
         if !store.synced.get_value() {
             store.synced.set_value(true);
             super::mark("deskline-synced");
