@@ -110,6 +110,8 @@ const MEASURE_KEYS: &str = "
     window.deskline_keys = [];
     const box = document.querySelector(\"[data-testid='search-box']\");
     box.addEventListener('keydown', (event) => {
+        // Shift (for a colon) is a key of its own to the browser, not a keystroke of the text.
+        if (event.key === 'Shift') return;
         const start = event.timeStamp;
         requestAnimationFrame(() => {
             const after = new MessageChannel();
