@@ -222,7 +222,7 @@ impl Store {
         let actor = StoredValue::new(actor);
         let workspace = StoredValue::new(workspace);
         let mut confirmed = Projection::default();
-        confirmed.merge(snapshot.tickets, &[]);
+        confirmed.replace(snapshot.tickets);
         let projection = RwSignal::new(confirmed);
         let view = RwSignal::new(saved_view);
         let tab = RwSignal::new(None::<StatusId>);
@@ -393,10 +393,10 @@ impl Store {
         let Ok(snapshot) = cache.load().await else {
             return;
         };
-        let Some(()) = self.projection.try_update_untracked(|p| {
-            p.reset();
-            p.merge(snapshot.tickets, &[]);
-        }) else {
+        let Some(()) = self
+            .projection
+            .try_update_untracked(|p| p.replace(snapshot.tickets))
+        else {
             return;
         };
         if let Some(outbox) = snapshot.outbox {

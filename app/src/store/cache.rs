@@ -103,7 +103,7 @@ pub struct Snapshot {
     /// Where an unfinished run of pull pages began (see the server's `Store::pull`).
     pub since: Option<u64>,
     /// Confirmed tickets.
-    pub tickets: Vec<Ticket>,
+    pub tickets: HashMap<Uuid, Ticket>,
     /// The outbox, with its client id and numbering (`None`: never synced from this browser).
     pub outbox: Option<Outbox>,
 }
@@ -200,35 +200,49 @@ fn put_meta<T: Serialize>(meta: &IdbObjectStore, key: &str, value: &T) -> Result
 }
 
 /// One pull page as stored: the tickets it brought and the ones it removed.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Chunk {
     tickets: Vec<Ticket>,
     removed: Vec<Uuid>,
 }
 
-fn encode(chunk: &Chunk) -> Result<JsValue> {
-    let bytes = postcard::to_allocvec(chunk).map_err(|e| CacheError::Failed(e.to_string()))?;
+/// A [`Chunk`] as written, borrowing what it holds (tickets or references to them: both encode
+/// the same), so a page or the confirmed set is not copied to be stored.
+#[derive(Serialize)]
+struct ChunkOut<'a, T> {
+    tickets: &'a [T],
+    removed: &'a [Uuid],
+}
+
+fn encode<T: Serialize>(tickets: &[T], removed: &[Uuid]) -> Result<JsValue> {
+    let bytes = postcard::to_allocvec(&ChunkOut { tickets, removed })
+        .map_err(|e| CacheError::Failed(e.to_string()))?;
     Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
 }
 
 /// Encodes `tickets` as chunks for [`Cache::compact`].
 pub fn pack<'a>(tickets: impl Iterator<Item = &'a Ticket>) -> Result<Vec<JsValue>> {
     let mut chunks = Vec::new();
-    let mut chunk = Chunk {
-        tickets: Vec::with_capacity(CHUNK_TICKETS),
-        removed: Vec::new(),
-    };
+    let mut batch: Vec<&Ticket> = Vec::with_capacity(CHUNK_TICKETS);
     for ticket in tickets {
-        chunk.tickets.push(ticket.clone());
-        if chunk.tickets.len() == CHUNK_TICKETS {
-            chunks.push(encode(&chunk)?);
-            chunk.tickets.clear();
+        batch.push(ticket);
+        if batch.len() == CHUNK_TICKETS {
+            chunks.push(encode(&batch, &[])?);
+            batch.clear();
         }
     }
-    if !chunk.tickets.is_empty() {
-        chunks.push(encode(&chunk)?);
+    if !batch.is_empty() {
+        chunks.push(encode(&batch, &[])?);
     }
     Ok(chunks)
+}
+
+/// The cookie the stored tickets are current to, and where an unfinished run of pages began.
+async fn read_position(meta: &IdbObjectStore) -> Result<(u64, Option<u64>)> {
+    Ok((
+        get_meta(meta, "cookie").await?.unwrap_or(0),
+        get_meta::<Option<u64>>(meta, "since").await?.flatten(),
+    ))
 }
 
 /// Creates what each schema version adds, from the version the browser has up to [`SCHEMA`].
@@ -366,8 +380,7 @@ impl Cache {
             .unchecked_into();
         let outbox = read_outbox(&tx.object_store(OUTBOX)?, &meta).await?;
         let workspace = get_meta(&meta, "workspace").await?;
-        let cookie = get_meta(&meta, "cookie").await?.unwrap_or(0);
-        let since = get_meta::<Option<u64>>(&meta, "since").await?.flatten();
+        let (cookie, since) = read_position(&meta).await?;
         // In key order: a later chunk's version of a ticket is the newer one.
         let mut tickets: HashMap<Uuid, Ticket> = HashMap::new();
         for chunk in chunks.iter() {
@@ -385,7 +398,7 @@ impl Cache {
             workspace,
             cookie,
             since,
-            tickets: tickets.into_values().collect(),
+            tickets,
             outbox,
         })
     }
@@ -412,11 +425,7 @@ impl Cache {
     /// began.
     pub async fn position(&self) -> Result<(u64, Option<u64>)> {
         let tx = self.db.transaction_with_str(META)?;
-        let meta = tx.object_store(META)?;
-        Ok((
-            get_meta(&meta, "cookie").await?.unwrap_or(0),
-            get_meta::<Option<u64>>(&meta, "since").await?.flatten(),
-        ))
+        read_position(&tx.object_store(META)?).await
     }
 
     /// Remembers who is signed in and the workspace's configuration, for starting offline.
@@ -460,11 +469,7 @@ impl Cache {
         };
         if !tickets.is_empty() || !removed.is_empty() {
             key += 1;
-            let chunk = Chunk {
-                tickets: tickets.clone(),
-                removed: removed.clone(),
-            };
-            store.put_with_key(&encode(&chunk)?, &JsValue::from(key))?;
+            store.put_with_key(&encode(tickets, removed)?, &JsValue::from(key))?;
         }
         for id in removed {
             message_store.delete(&ticket_range(*id)?.into())?;
@@ -585,7 +590,11 @@ mod tests {
     }
 
     fn by_id(snapshot: &Snapshot) -> HashMap<Uuid, u64> {
-        snapshot.tickets.iter().map(|t| (t.id, t.version)).collect()
+        snapshot
+            .tickets
+            .values()
+            .map(|t| (t.id, t.version))
+            .collect()
     }
 
     #[wasm_bindgen_test]
@@ -621,7 +630,7 @@ mod tests {
         assert_eq!(loaded.since, None);
 
         // Rewritten as one chunk, with the cookie they are current to; later pages go on from it.
-        let packed = pack(loaded.tickets.iter()).unwrap();
+        let packed = pack(loaded.tickets.values()).unwrap();
         assert_eq!(packed.len(), 1);
         cache.compact(packed, 31).await.unwrap();
         let count = cache

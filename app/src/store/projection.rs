@@ -96,6 +96,13 @@ impl Projection {
         }
     }
 
+    /// Takes `tickets` as the whole confirmed state (the local copy, read at start or again).
+    pub fn replace(&mut self, tickets: HashMap<Uuid, Ticket>) {
+        self.dirty.extend(self.confirmed.keys().copied());
+        self.dirty.extend(tickets.keys().copied());
+        self.confirmed = tickets;
+    }
+
     /// Keeps the newer of the confirmed version and `ticket` (a ticket's detail read on open).
     /// Only a ticket we have is refreshed: one the pulls removed stays removed.
     pub fn refresh(&mut self, ticket: &Ticket) {

@@ -323,10 +323,7 @@ async fn pull(
         if !is_alive(alive) {
             return Err(Halt::Stop);
         }
-        if !store.loaded.get_untracked() && page.head > since {
-            let done = page.cookie.saturating_sub(since) as f64 / (page.head - since) as f64;
-            store.progress.set(Some(done.min(1.0)));
-        }
+        show_progress(store, since, &page);
         if page.more {
             if store.followed().await {
                 store.tell(&TabMessage::Pulled {
@@ -439,11 +436,7 @@ pub(super) async fn follow(
     if reset {
         store.projection.update_untracked(Projection::reset);
     }
-    if !store.loaded.get_untracked() && page.head > run.unwrap_or(from) {
-        let since = run.unwrap_or(from);
-        let done = page.cookie.saturating_sub(since) as f64 / (page.head - since) as f64;
-        store.progress.set(Some(done.min(1.0)));
-    }
+    show_progress(store, run.unwrap_or(from), &page);
     if page.more {
         store
             .projection
@@ -475,6 +468,15 @@ pub(super) async fn follow(
     store.refresh_inbox();
     if let Some(id) = stale {
         spawn_local(load_detail(store, id));
+    }
+}
+
+/// Moves the first load's progress bar: how far from `since` (where the run of pages began)
+/// towards the server's head the page has come.
+fn show_progress(store: Store, since: u64, page: &deskline_shared::api::PullResponse) {
+    if !store.loaded.get_untracked() && page.head > since {
+        let done = page.cookie.saturating_sub(since) as f64 / (page.head - since) as f64;
+        store.progress.set(Some(done.min(1.0)));
     }
 }
 
