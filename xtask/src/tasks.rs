@@ -34,10 +34,19 @@ fn build_app(root: &Path) -> Result<()> {
     }
     println!("building the app (trunk build --release)");
     run_quiet(
-        Command::new("trunk")
+        for_ci(Command::new("trunk"))
             .args(["build", "--release"])
             .current_dir(root),
     )
+}
+
+/// In CI (`CI` set) a build is never resumed, so cargo keeps no incremental state: it would only
+/// take disk, and a clean run's disk is what CI ran out of.
+fn for_ci(mut cmd: Command) -> Command {
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
+        cmd.env("CARGO_INCREMENTAL", "0");
+    }
+    cmd
 }
 
 fn newest_mtime(path: &Path) -> Option<SystemTime> {
@@ -59,7 +68,7 @@ fn server_binary(root: &Path) -> PathBuf {
 pub fn run(root: &Path, server_args: &[String]) -> Result<()> {
     setup::run(root)?;
     build_app(root)?;
-    run_quiet(Command::new("cargo").args(["build", "--quiet", "-p", "deskline-server"]))?;
+    run_quiet(for_ci(Command::new("cargo")).args(["build", "--quiet", "-p", "deskline-server"]))?;
     let args: Vec<&String> = server_args.iter().filter(|a| *a != "--").collect();
     run_cmd(
         Command::new(server_binary(root))
@@ -109,7 +118,7 @@ fn cargo_test(
     envs: &[(&str, &Path)],
 ) -> Result<bool> {
     println!("\n== {title}");
-    let mut child = Command::new("cargo")
+    let mut child = for_ci(Command::new("cargo"))
         .arg("test")
         .args(args)
         .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
@@ -304,7 +313,7 @@ pub fn bench(root: &Path) -> Result<()> {
     )?;
     // The whole app in headless Chromium against that server, built the same way, holding 50,000
     // and 100,000 demo tickets.
-    run_quiet(Command::new("cargo").args([
+    run_quiet(for_ci(Command::new("cargo")).args([
         "build",
         "-p",
         "deskline-server",
