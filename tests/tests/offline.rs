@@ -407,6 +407,37 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
     let events = timeline(&detail(&api, tagged["id"].as_str().context("id")?).await?)?.len();
     let planned = Planned::new(&tagged, events)?;
     plan.push((tagged, planned));
+    // A ticket of the plan's team with a conversation already, read offline from the local copy.
+    let mut read_offline = None;
+    let listed = [&new_status, &open_status, &pending_status];
+    for t in tickets
+        .iter()
+        .filter(active)
+        .filter(|t| listed.iter().any(|s| t["status"] == s.as_str()))
+    {
+        let id = t["id"].as_str().context("id")?;
+        if plan.iter().any(|(p, _)| p["id"] == id) {
+            continue;
+        }
+        let detail = detail(&api, id).await?;
+        let said: Vec<(String, String)> = timeline(&detail)?
+            .iter()
+            .filter_map(|e| {
+                let m = &e["kind"]["message_added"];
+                Some((
+                    m["visibility"].as_str()?.to_owned(),
+                    m["body"].as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        if said.len() >= 2 {
+            let reference = t["reference"].as_str().context("reference")?.to_owned();
+            read_offline = Some((id.to_owned(), reference, said));
+            break;
+        }
+    }
+    let (read_id, read_reference, read_messages) =
+        read_offline.context("no ticket of the team has two messages")?;
     eprintln!(
         "round trip: server with 300 tickets up after {:.1?}",
         t0.elapsed()
@@ -431,6 +462,15 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
     server.kill()?;
     let offline_at = Instant::now();
     let mut queued = 0;
+
+    // A conversation pulled before the server went away reads the same offline.
+    {
+        let view = workspace.find_and_open(&read_reference, &read_id).await?;
+        for (visibility, body) in &read_messages {
+            view.wait_message(visibility, body).await?;
+        }
+        workspace.clear_search().await?;
+    }
 
     // A new ticket, tagged and noted.
     let title = "Printer on floor 3 jams on every job (written offline)";

@@ -9,6 +9,11 @@
 //! reading replays the chunks in order, a later version of a ticket replacing an earlier one. When
 //! the chunks pile up, the leader tab rewrites them from what it holds ([`Cache::compact`]).
 //!
+//! Messages, for reading a conversation offline, are stored the same way: one record per pull page
+//! holding its messages as postcard bytes, with the ids of their tickets in a multi-entry index, so
+//! a ticket's messages are found without reading the rest. One record per message cost about
+//! 70 µs each to write: 130 ms of every 1,000-ticket page of a first load.
+//!
 //! The outbox is shared by every tab of the user: each change to it is a read-modify-write in one
 //! IndexedDB transaction over `outbox` and `meta`, which the browser runs one at a time, so two tabs
 //! can never give two mutations the same id. Values other than chunks are stored as JSON text:
@@ -29,12 +34,10 @@ use std::fmt;
 use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction,
-};
+use web_sys::{IdbDatabase, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction};
 
 /// The schema this code reads and writes. Raise it with a new step in [`upgrade`].
-pub const SCHEMA: u32 = 2;
+pub const SCHEMA: u32 = 3;
 
 /// Schema 1 only: one record per ticket.
 const TICKETS: &str = "tickets";
@@ -44,7 +47,12 @@ const CHUNKS: &str = "chunks";
 const CHUNK_TICKETS: usize = 5_000;
 /// Past this many chunks, the leader rewrites them.
 pub const COMPACT_AT: u32 = 256;
+/// Schemas 1 and 2 only: one record per message.
 const MESSAGES: &str = "messages";
+/// Messages by pull page, under increasing keys: `{tickets: [id, ...], events: bytes}` (schema 3).
+const MESSAGE_PAGES: &str = "message_pages";
+/// The index of [`MESSAGE_PAGES`] by the tickets a page holds messages of.
+const BY_TICKET: &str = "by_ticket";
 const OUTBOX: &str = "outbox";
 const META: &str = "meta";
 
@@ -214,6 +222,56 @@ struct ChunkOut<'a, T> {
     removed: &'a [Uuid],
 }
 
+/// One pull page's messages as stored, in [`MESSAGE_PAGES`].
+fn message_page(events: &[&Event]) -> Result<JsValue> {
+    let mut tickets: Vec<Uuid> = events.iter().map(|e| e.ticket).collect();
+    tickets.sort_unstable();
+    tickets.dedup();
+    let ids: Array = tickets
+        .iter()
+        .map(|id| JsValue::from_str(&id.to_string()))
+        .collect();
+    let bytes = postcard::to_allocvec(events).map_err(|e| CacheError::Failed(e.to_string()))?;
+    let record = js_sys::Object::new();
+    js_sys::Reflect::set(&record, &JsValue::from_str("tickets"), &ids)?;
+    js_sys::Reflect::set(
+        &record,
+        &JsValue::from_str("events"),
+        &js_sys::Uint8Array::from(bytes.as_slice()),
+    )?;
+    Ok(record.into())
+}
+
+/// The events of a stored message page.
+fn message_events(record: &JsValue) -> Result<Vec<Event>> {
+    let bytes: js_sys::Uint8Array =
+        js_sys::Reflect::get(record, &JsValue::from_str("events"))?.unchecked_into();
+    postcard::from_bytes(&bytes.to_vec()).map_err(|e| CacheError::Failed(e.to_string()))
+}
+
+/// Takes the messages of `ticket` out of the stored message pages (it was removed from this
+/// user's view): a page left with none is deleted.
+async fn forget_messages(pages: &IdbObjectStore, ticket: Uuid) -> Result<()> {
+    let index = pages.index(BY_TICKET)?;
+    let id = JsValue::from_str(&ticket.to_string());
+    let keys: Array = done(&index.get_all_keys_with_key(&id)?)
+        .await?
+        .unchecked_into();
+    let records: Array = done(&index.get_all_with_key(&id)?).await?.unchecked_into();
+    for (key, record) in keys.iter().zip(records.iter()) {
+        let kept: Vec<Event> = message_events(&record)?
+            .into_iter()
+            .filter(|e| e.ticket != ticket)
+            .collect();
+        if kept.is_empty() {
+            pages.delete(&key)?;
+        } else {
+            pages.put_with_key(&message_page(&kept.iter().collect::<Vec<_>>())?, &key)?;
+        }
+    }
+    Ok(())
+}
+
 fn encode<T: Serialize>(tickets: &[T], removed: &[Uuid]) -> Result<JsValue> {
     let bytes = postcard::to_allocvec(&ChunkOut { tickets, removed })
         .map_err(|e| CacheError::Failed(e.to_string()))?;
@@ -255,12 +313,28 @@ fn upgrade(db: &IdbDatabase, tx: &IdbTransaction, old: u32) -> Result<()> {
     }
     if old < 2 {
         // Tickets move into chunks. They are fetched again rather than converted: the next pull
-        // starts from the beginning. The outbox and the messages stay as they are.
+        // starts from the beginning. The outbox stays as it is.
         db.delete_object_store(TICKETS)?;
         db.create_object_store(CHUNKS)?;
+    }
+    if old < 3 {
+        // Messages move into one record per pull page. Like the tickets, they are fetched again,
+        // so the chunks are emptied too; the outbox stays as it is.
+        db.delete_object_store(MESSAGES)?;
+        let params = web_sys::IdbObjectStoreParameters::new();
+        params.set_auto_increment(true);
+        let pages = db.create_object_store_with_optional_parameters(MESSAGE_PAGES, &params)?;
+        let index = web_sys::IdbIndexParameters::new();
+        index.set_multi_entry(true);
+        pages.create_index_with_str_and_optional_parameters(BY_TICKET, "tickets", &index)?;
+        tx.object_store(CHUNKS)?.clear()?;
+    }
+    if (1..SCHEMA).contains(&old) {
+        // Whatever changed, the tickets were dropped: the next pull starts from the beginning.
         let meta = tx.object_store(META)?;
         put_meta(&meta, "cookie", &0u64)?;
         put_meta(&meta, "since", &None::<u64>)?;
+        put_meta(&meta, "chunk", &0u32)?;
     }
     Ok(())
 }
@@ -454,9 +528,9 @@ impl Cache {
             cookie,
             ..
         } = page;
-        let tx = self.tx(&[CHUNKS, MESSAGES, META], false)?;
+        let tx = self.tx(&[CHUNKS, MESSAGE_PAGES, META], false)?;
         let store = tx.object_store(CHUNKS)?;
-        let message_store = tx.object_store(MESSAGES)?;
+        let message_store = tx.object_store(MESSAGE_PAGES)?;
         let meta = tx.object_store(META)?;
         if reset {
             store.clear()?;
@@ -472,13 +546,14 @@ impl Cache {
             store.put_with_key(&encode(tickets, removed)?, &JsValue::from(key))?;
         }
         for id in removed {
-            message_store.delete(&ticket_range(*id)?.into())?;
+            forget_messages(&message_store, *id).await?;
         }
-        for event in messages {
-            if let Some(message) = event.kind.message() {
-                let key = format!("{}/{}", event.ticket, message.id);
-                message_store.put_with_key(&json(event)?, &JsValue::from_str(&key))?;
-            }
+        let messages: Vec<&Event> = messages
+            .iter()
+            .filter(|e| e.kind.message().is_some())
+            .collect();
+        if !messages.is_empty() {
+            message_store.add(&message_page(&messages)?)?;
         }
         put_meta(&meta, "cookie", cookie)?;
         put_meta(&meta, "since", &since)?;
@@ -490,14 +565,34 @@ impl Cache {
 
     /// The messages stored for `ticket`, oldest first.
     pub async fn messages(&self, ticket: Uuid) -> Result<Vec<Event>> {
-        let tx = self.db.transaction_with_str(MESSAGES)?;
+        let tx = self.db.transaction_with_str(MESSAGE_PAGES)?;
         let found: Array = done(
-            &tx.object_store(MESSAGES)?
-                .get_all_with_key(&ticket_range(ticket)?.into())?,
+            &tx.object_store(MESSAGE_PAGES)?
+                .index(BY_TICKET)?
+                .get_all_with_key(&JsValue::from_str(&ticket.to_string()))?,
         )
         .await?
         .unchecked_into();
-        let mut events: Vec<Event> = found.iter().filter_map(|e| parse(&e)).collect();
+        // Pages in the order they were pulled: a message pulled again replaces its older copy.
+        let mut events: Vec<Event> = Vec::new();
+        let mut position: HashMap<Uuid, usize> = HashMap::new();
+        for page in found.iter() {
+            for event in message_events(&page)? {
+                let Some(id) = event.kind.message().map(|m| m.id) else {
+                    continue;
+                };
+                if event.ticket != ticket {
+                    continue;
+                }
+                match position.get(&id) {
+                    Some(&at) => events[at] = event,
+                    None => {
+                        position.insert(id, events.len());
+                        events.push(event);
+                    }
+                }
+            }
+        }
         events.sort_by_key(|e| e.at);
         Ok(events)
     }
@@ -537,14 +632,6 @@ impl Cache {
         committed(&tx).await?;
         Ok((outbox, answer))
     }
-}
-
-/// Every key of `ticket`'s messages: `{ticket}/{message id}`.
-fn ticket_range(ticket: Uuid) -> Result<IdbKeyRange> {
-    Ok(IdbKeyRange::bound(
-        &JsValue::from_str(&format!("{ticket}/")),
-        &JsValue::from_str(&format!("{ticket}/\u{ffff}")),
-    )?)
 }
 
 async fn read_outbox(store: &IdbObjectStore, meta: &IdbObjectStore) -> Result<Option<Outbox>> {
@@ -595,6 +682,80 @@ mod tests {
             .values()
             .map(|t| (t.id, t.version))
             .collect()
+    }
+
+    fn note(ticket: Uuid, id: u128, minute: i64) -> Event {
+        Event {
+            ticket,
+            actor: None,
+            at: fixtures::at(minute),
+            kind: deskline_shared::EventKind::MessageAdded(deskline_shared::event::Message {
+                id: Uuid::from_u128(id),
+                visibility: deskline_shared::Visibility::Internal,
+                from_staff: true,
+                author_name: "Ana Lima".into(),
+                body: format!("note {id}"),
+            }),
+        }
+    }
+
+    async fn note_ids(cache: &Cache, ticket: Uuid) -> Vec<u128> {
+        let events = cache.messages(ticket).await.unwrap();
+        events
+            .iter()
+            .map(|e| e.kind.message().unwrap().id.as_u128())
+            .collect()
+    }
+
+    async fn message_pages(cache: &Cache) -> u32 {
+        let tx = cache.db.transaction_with_str(MESSAGE_PAGES).unwrap();
+        let request = tx.object_store(MESSAGE_PAGES).unwrap().count().unwrap();
+        done(&request).await.unwrap().as_f64().unwrap() as u32
+    }
+
+    #[wasm_bindgen_test]
+    async fn messages_are_found_by_ticket_across_pages_and_leave_with_their_ticket() {
+        let ws = fixtures::workspace(Preset::SupportModule);
+        let [a, b] = [1u128, 2].map(|i| fixtures::ticket(&ws, Uuid::from_u128(i)).0);
+        let user = Uuid::now_v7();
+        let cache = Cache::open(user, || ()).await.unwrap();
+
+        let mut first = page(vec![a.clone(), b.clone()], vec![], 10);
+        first.messages = vec![note(a.id, 1, 1), note(b.id, 2, 2), note(a.id, 3, 3)];
+        cache.save_page(&first, None, false).await.unwrap();
+        // The second page brings a newer message and one pulled again (written at minute 1).
+        let mut second = page(vec![a.clone()], vec![], 20);
+        second.messages = vec![note(a.id, 4, 4), note(a.id, 1, 1)];
+        cache.save_page(&second, None, false).await.unwrap();
+        assert_eq!(message_pages(&cache).await, 2);
+        assert_eq!(note_ids(&cache, a.id).await, [1, 3, 4]);
+        assert_eq!(note_ids(&cache, b.id).await, [2]);
+
+        // b leaves this user's view: its messages go, a's stay.
+        cache
+            .save_page(&page(vec![], vec![b.id], 30), None, false)
+            .await
+            .unwrap();
+        assert!(note_ids(&cache, b.id).await.is_empty());
+        assert_eq!(note_ids(&cache, a.id).await, [1, 3, 4]);
+        // a leaves too: the pages left empty are deleted.
+        cache
+            .save_page(&page(vec![], vec![a.id], 40), None, false)
+            .await
+            .unwrap();
+        assert!(note_ids(&cache, a.id).await.is_empty());
+        assert_eq!(message_pages(&cache).await, 0);
+
+        // A reset forgets the messages pulled before it.
+        cache.save_page(&first, None, false).await.unwrap();
+        cache
+            .save_page(&page(vec![b.clone()], vec![], 3), None, true)
+            .await
+            .unwrap();
+        assert!(note_ids(&cache, a.id).await.is_empty());
+        assert_eq!(message_pages(&cache).await, 0);
+        cache.close();
+        Cache::delete(user).await.unwrap();
     }
 
     #[wasm_bindgen_test]
@@ -719,6 +880,7 @@ mod tests {
             loaded.cookie, 0,
             "the next pull must start from the beginning"
         );
+        assert!(cache.messages(ticket.id).await.unwrap().is_empty());
         let outbox = loaded.outbox.expect("the outbox was lost");
         assert_eq!(outbox.client_id(), Uuid::from_u128(99));
         assert_eq!(outbox.next_id(), 2);

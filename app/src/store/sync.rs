@@ -7,12 +7,13 @@
 use super::signals::TabMessage;
 use super::{Projection, Store, Timeline, is_alive};
 use crate::api::{self, ApiError};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use deskline_shared::Ticket;
 use deskline_shared::api::TicketDetail;
 use deskline_shared::sync::PUSH_BATCH;
 use futures::StreamExt;
 use futures::channel::mpsc::{self, UnboundedReceiver};
+use futures::channel::oneshot;
 use futures::future::{Either, select};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -277,6 +278,33 @@ async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
     Ok(Pushed::Answered)
 }
 
+/// One pull request's answer, with when it was sent and answered (for the server clock).
+struct Fetched {
+    page: Result<deskline_shared::api::PullResponse, ApiError>,
+    sent: DateTime<Utc>,
+    received: DateTime<Utc>,
+}
+
+async fn fetch_page(cookie: u64, since: u64, client_id: Uuid) -> Fetched {
+    let sent = Utc::now();
+    let page = api::pull(cookie, since, client_id, PAGE).await;
+    Fetched {
+        page,
+        sent,
+        received: Utc::now(),
+    }
+}
+
+/// Starts fetching the next page of a run now, so the network works while this tab stores the
+/// page it has (a first load is about half network, half storing).
+fn fetch_ahead(cookie: u64, since: u64, client_id: Uuid) -> oneshot::Receiver<Fetched> {
+    let (answer, fetched) = oneshot::channel();
+    spawn_local(async move {
+        let _ = answer.send(fetch_page(cookie, since, client_id).await);
+    });
+    fetched
+}
+
 /// Pulls every change since `cookie`, page by page.
 ///
 /// The last page is committed together with the open ticket's refreshed timeline and the removal
@@ -288,19 +316,26 @@ async fn pull(
     cookie: &mut u64,
     reset: &mut bool,
 ) -> Result<(), Halt> {
+    // The next page of a run, already asked for.
+    let mut ahead: Option<oneshot::Receiver<Fetched>> = None;
     loop {
         let client_id = store.outbox.with_untracked(|o| o.client_id());
         let since = store.since.get_value().unwrap_or(*cookie);
         store.since.set_value(Some(since));
-        let sent = Utc::now();
-        let page = api::pull(*cookie, since, client_id, PAGE).await;
+        let fetched = match ahead.take() {
+            Some(fetched) => match fetched.await {
+                Ok(fetched) => fetched,
+                Err(_) => fetch_page(*cookie, since, client_id).await,
+            },
+            None => fetch_page(*cookie, since, client_id).await,
+        };
         if !is_alive(alive) {
             return Err(Halt::Stop);
         }
-        let page = match page {
+        let page = match fetched.page {
             Ok(page) => {
                 // The server read its clock about halfway through the round trip.
-                let received = Utc::now();
+                let (sent, received) = (fetched.sent, fetched.received);
                 store.set_server_time(page.server_time, sent + (received - sent) / 2);
                 page
             }
@@ -316,6 +351,9 @@ async fn pull(
         };
         store.set_online(true);
         let run = page.more.then_some(since);
+        if page.more {
+            ahead = Some(fetch_ahead(page.cookie, since, client_id));
+        }
         let from = *cookie;
         let emptied = std::mem::take(reset);
         let chunks = store.save_page(&page, run, emptied).await;
