@@ -254,6 +254,10 @@ impl Store {
             let tab = tab.get();
             let sort = sort.get();
             let mut listing = Listing::default();
+            // Words need the text index, which a load builds after its first list.
+            if query.with(|q| !q.text.is_empty()) {
+                projection.update_untracked(Projection::index_text);
+            }
             query.with(|query| {
                 with_visible(now, &mut |p, visible, actor, ctx| {
                     let view_filter = view.filter(actor, ctx.workspace);
@@ -536,6 +540,13 @@ impl Store {
         // Readers rerun only when what they see changed.
         if changed == Some(true) {
             self.projection.notify();
+        }
+    }
+
+    /// Indexes the tickets' free text if the load left it for later (after the first list).
+    pub fn index_text(&self) {
+        if self.projection.try_update_untracked(Projection::index_text) == Some(true) {
+            mark("deskline-text-indexed");
         }
     }
 

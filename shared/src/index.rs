@@ -120,6 +120,8 @@ pub struct QueueIndex {
     phone: Vec<Option<Box<str>>>,
     schedule: Vec<Schedule>,
     text: TextIndex,
+    /// Whether `text` covers every ticket; see [`QueueIndex::build_columns`].
+    text_ready: bool,
     /// One list of live slots per [`Sort::ALL`] entry, in that order.
     orders: Vec<Vec<u32>>,
 }
@@ -137,6 +139,7 @@ impl QueueIndex {
     pub fn new() -> QueueIndex {
         QueueIndex {
             orders: vec![Vec::new(); Sort::ALL.len()],
+            text_ready: true,
             ..QueueIndex::default()
         }
     }
@@ -149,6 +152,59 @@ impl QueueIndex {
         engine: &SlaEngine,
     ) -> QueueIndex {
         let mut index = QueueIndex::new();
+        index.fill(tickets, workspace, engine);
+        index
+    }
+
+    /// [`QueueIndex::build`] without the free text, which is two thirds of the work: a load
+    /// shows its first list sooner and indexes the text after ([`QueueIndex::index_text`]).
+    /// Until then the columns are kept up to date as usual, and a filter with free text matches
+    /// nothing, so a caller about to ask for words indexes the text first.
+    pub fn build_columns<'a>(
+        tickets: impl IntoIterator<Item = &'a Ticket>,
+        workspace: &Workspace,
+        engine: &SlaEngine,
+    ) -> QueueIndex {
+        let mut index = QueueIndex::new();
+        index.text_ready = false;
+        index.fill(tickets, workspace, engine);
+        index
+    }
+
+    /// Whether the free text of every ticket is indexed.
+    pub fn text_ready(&self) -> bool {
+        self.text_ready
+    }
+
+    /// Indexes the free text of `tickets`, which must be the tickets indexed now, after
+    /// [`QueueIndex::build_columns`]. Nothing to do when the text is ready.
+    pub fn index_text<'a>(&mut self, tickets: impl IntoIterator<Item = &'a Ticket>) {
+        if self.text_ready {
+            return;
+        }
+        // In slot order, so each word's postings are appended rather than inserted.
+        let mut by_slot: Vec<Option<&Ticket>> = vec![None; self.ids.len()];
+        for ticket in tickets {
+            if let Some(&slot) = self.slot_of.get(&ticket.id) {
+                by_slot[slot as usize] = Some(ticket);
+            }
+        }
+        for (slot, ticket) in by_slot.into_iter().enumerate() {
+            if let Some(ticket) = ticket {
+                self.text.set(slot as u32, Some(ticket));
+            }
+        }
+        self.text_ready = true;
+    }
+
+    /// Indexes `tickets` into an empty index: the columns in one pass, each order sorted once.
+    fn fill<'a>(
+        &mut self,
+        tickets: impl IntoIterator<Item = &'a Ticket>,
+        workspace: &Workspace,
+        engine: &SlaEngine,
+    ) {
+        let index = self;
         for ticket in tickets {
             let slot = index.claim(ticket.id);
             index.write(slot, ticket, workspace, engine);
@@ -158,7 +214,6 @@ impl QueueIndex {
             order.sort_unstable_by(|&a, &b| index.compare(sort, a, b));
             index.orders[k] = order;
         }
-        index
     }
 
     /// How many tickets are indexed.
@@ -201,7 +256,9 @@ impl QueueIndex {
             self.tag_bits[tag as usize].clear(s);
         }
         self.tags[s] = Box::default();
-        self.text.set(slot, None);
+        if self.text_ready {
+            self.text.set(slot, None);
+        }
         self.reference[s] = None;
         self.email[s] = None;
         self.phone[s] = None;
@@ -310,7 +367,9 @@ impl QueueIndex {
             .and_then(|r| r.phone.as_deref())
             .map(|p| digits(p).into());
         self.schedule[s] = engine.schedule(t);
-        self.text.set(slot, Some(t));
+        if self.text_ready {
+            self.text.set(slot, Some(t));
+        }
     }
 
     /// The order of two slots under `sort`: [`Sort::compare`] on the columns.
@@ -393,6 +452,10 @@ impl QueueIndex {
 
     fn refine(&self, sel: &mut Bits, f: &Filter, ctx: &FilterContext<'_>) {
         // Word lists and tags first, as whole bitsets: they are usually the narrowest.
+        debug_assert!(
+            self.text_ready || f.text.is_empty(),
+            "free text asked of an index without it"
+        );
         for term in &f.text {
             *sel = self.text.matching(term, sel);
         }

@@ -166,7 +166,11 @@ fn Shell() -> impl IntoView {
         if store.listing.with(|l| l.ids.is_empty()) {
             return false;
         }
-        request_animation_frame(|| crate::store::mark("deskline-list-painted"));
+        request_animation_frame(move || {
+            crate::store::mark("deskline-list-painted");
+            // Then the free text, which the first list did not wait for.
+            set_timeout(move || store.index_text(), std::time::Duration::ZERO);
+        });
         true
     });
     view! {

@@ -168,7 +168,13 @@ impl Projection {
         // first load, a reset) sorting everything once is cheaper.
         if self.dirty.len() > REBUILD_AT.max(self.index.len() / 8) {
             self.dirty.clear();
-            self.index = QueueIndex::build(self.tickets(), rules.workspace, rules.engine);
+            // A first load leaves the free text for after the first list (`index_text`); a
+            // rebuild later keeps what the index had.
+            self.index = if self.index.text_ready() && !self.index.is_empty() {
+                QueueIndex::build(self.tickets(), rules.workspace, rules.engine)
+            } else {
+                QueueIndex::build_columns(self.tickets(), rules.workspace, rules.engine)
+            };
             return changed;
         }
         for id in std::mem::take(&mut self.dirty) {
@@ -178,6 +184,26 @@ impl Projection {
             }
         }
         changed
+    }
+
+    /// Indexes the tickets' free text if a load left it for later. Returns whether it did.
+    pub fn index_text(&mut self) -> bool {
+        if self.index.text_ready() {
+            return false;
+        }
+        let Projection {
+            confirmed,
+            overlay,
+            index,
+            ..
+        } = self;
+        let projected = confirmed
+            .iter()
+            .filter(|(id, _)| !overlay.contains_key(id))
+            .map(|(_, t)| t)
+            .chain(overlay.values());
+        index.index_text(projected);
+        true
     }
 
     /// Every confirmed ticket, in no particular order.

@@ -168,9 +168,21 @@ proptest! {
     }
 
     #[test]
-    fn changes_applied_one_by_one_give_the_same_answers_as_a_fresh_build(seed in any::<u64>()) {
+    fn changes_applied_one_by_one_give_the_same_answers_as_a_fresh_build(
+        seed in any::<u64>(),
+        text in 0u8..3,
+    ) {
+        // The free text indexed with the columns (0), right after them (1), or only after the
+        // changes (2), as a load that shows its list first does.
         let (ws, engine, mut tickets, now) = workload(seed, 300);
-        let mut index = QueueIndex::build(&tickets[..200], &ws, &engine);
+        let mut index = match text {
+            0 => QueueIndex::build(&tickets[..200], &ws, &engine),
+            _ => QueueIndex::build_columns(&tickets[..200], &ws, &engine),
+        };
+        if text == 1 {
+            index.index_text(&tickets[..200]);
+        }
+        prop_assert_eq!(index.text_ready(), text != 2);
         let mut rng = Rng(seed.rotate_left(17) | 1);
         // New tickets, changed ones, removed ones, and a removed one coming back.
         for t in &tickets[200..] {
@@ -193,6 +205,8 @@ proptest! {
         let live: Vec<Ticket> =
             tickets.iter().filter(|t| !removed.contains(&t.id)).cloned().collect();
         prop_assert_eq!(index.len(), live.len());
+        index.index_text(&live);
+        prop_assert!(index.text_ready());
         let zone = berlin();
         for _ in 0..10 {
             let actor = fixtures::actor(&ws, rng.pick(&ws.agents).id);
