@@ -25,6 +25,7 @@ pub struct Event {
     /// Who did it; `None` for the system.
     pub actor: Option<Uuid>,
     /// When it happened.
+    #[serde(with = "crate::instant")]
     pub at: DateTime<Utc>,
     /// What happened.
     pub kind: EventKind,

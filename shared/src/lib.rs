@@ -9,6 +9,7 @@ pub mod export;
 pub mod filter;
 pub mod fixtures;
 pub mod index;
+mod instant;
 pub mod mutation;
 pub mod preset;
 pub mod query;

@@ -181,9 +181,10 @@ pub struct Ticket {
     /// The agent holding it.
     pub assignee: Option<Uuid>,
     /// When the current assignee got it.
+    #[serde(default, with = "crate::instant::option")]
     pub assigned_at: Option<DateTime<Utc>>,
     /// When the ticket last lost its assignee (`None`: never assigned, or assigned now).
-    #[serde(default)]
+    #[serde(default, with = "crate::instant::option")]
     pub unassigned_at: Option<DateTime<Utc>>,
     /// The team (department) it belongs to.
     pub team: Option<Uuid>,
@@ -194,14 +195,19 @@ pub struct Ticket {
     /// Custom field values by field key.
     pub fields: BTreeMap<String, FieldValue>,
     /// When each status was first reached.
+    #[serde(with = "crate::instant::map")]
     pub status_history: BTreeMap<StatusId, DateTime<Utc>>,
     /// Creation time.
+    #[serde(with = "crate::instant")]
     pub created_at: DateTime<Utc>,
     /// Time of the last change.
+    #[serde(with = "crate::instant")]
     pub updated_at: DateTime<Utc>,
     /// Time of the first public agent reply.
+    #[serde(default, with = "crate::instant::option")]
     pub first_response_at: Option<DateTime<Utc>>,
     /// Time the ticket last reached a solved status.
+    #[serde(default, with = "crate::instant::option")]
     pub solved_at: Option<DateTime<Utc>>,
     /// Number of public replies and internal notes.
     pub message_count: u32,
@@ -212,7 +218,7 @@ pub struct Ticket {
     #[serde(default)]
     pub archived: bool,
     /// Out of the queue until this time; at or before now it is awake again.
-    #[serde(default)]
+    #[serde(default, with = "crate::instant::option")]
     pub snoozed_until: Option<DateTime<Utc>>,
     /// Marked as spam or deleted; `None` for every ticket not in the bin.
     #[serde(default)]
