@@ -14,8 +14,9 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Rows drawn above and below the visible ones, so a fast scroll does not show gaps.
-const OVERSCAN: usize = 8;
+/// Rows drawn above and below the visible ones, so a fast scroll does not show gaps. Each is built
+/// afresh when a keystroke changes the list, so few: the rows are most of a keystroke's work.
+const OVERSCAN: usize = 4;
 /// Row height until one has been measured (the wide layout's).
 const DEFAULT_ROW_PX: f64 = 41.0;
 
@@ -92,7 +93,9 @@ pub fn TicketList(
         store.view.track();
         store.tab.track();
         store.query.track();
+        // Only when scrolled: setting it makes the browser lay the page out there and then.
         if previous.is_some()
+            && scroll_top.get_untracked() > 0.0
             && let Some(el) = scroller.get_untracked()
         {
             el.set_scroll_top(0);
