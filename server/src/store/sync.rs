@@ -11,6 +11,7 @@ use deskline_shared::{
     Actor, Context, Event, EventKind, Mutation, Rejection, Ticket, Workspace, apply,
 };
 use sqlx::{Connection, Row, SqliteConnection};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Most mutations one push may carry.
@@ -375,28 +376,46 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let more = rows.len() > limit as usize;
+        let mut page = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut new_cookie = head;
+        for row in rows.iter().take(limit as usize) {
+            page.push(serde_json::from_str::<Ticket>(&row.get::<String, _>("data"))?);
+            if more {
+                new_cookie = u64::try_from(row.get::<i64, _>("seq")).unwrap_or(head);
+            }
+        }
+        let seen_at_since = if since > 0 {
+            visible_at(&mut tx, actor, ws, &page, since).await?
+        } else {
+            HashSet::new()
+        };
         let mut tickets = Vec::new();
         // Tickets that came into sight after `since`: their whole conversation is news.
         let mut arrived = Vec::new();
         let mut removed = Vec::new();
-        let mut new_cookie = head;
-        for row in rows.iter().take(limit as usize) {
-            let ticket: Ticket = serde_json::from_str(&row.get::<String, _>("data"))?;
-            if more {
-                new_cookie = u64::try_from(row.get::<i64, _>("seq")).unwrap_or(head);
-            }
+        let mut hidden = Vec::new();
+        for ticket in page {
             if can_see(actor, &ticket, ws) {
-                if since > 0 && !was_visible_at(&mut tx, actor, ws, &ticket, since).await? {
+                if since > 0 && !seen_at_since.contains(&ticket.id) {
                     arrived.push(ticket.id);
                 }
                 tickets.push(ticket);
-            } else if (since > 0 && was_visible_at(&mut tx, actor, ws, &ticket, since).await?)
-                || (cookie > since && was_visible_at(&mut tx, actor, ws, &ticket, cookie).await?)
-            {
-                // Moved out of the user's sight after the client got it, before paging began or
-                // on an earlier page of this run: tell the client to drop it.
+            } else if seen_at_since.contains(&ticket.id) {
+                // Moved out of the user's sight after the client got it: tell it to drop it.
                 removed.push(ticket.id);
+            } else {
+                hidden.push(ticket);
             }
+        }
+        if cookie > since && !hidden.is_empty() {
+            // Or moved out of sight after an earlier page of this run brought it.
+            let seen_at_cookie = visible_at(&mut tx, actor, ws, &hidden, cookie).await?;
+            removed.extend(
+                hidden
+                    .iter()
+                    .map(|t| t.id)
+                    .filter(|id| seen_at_cookie.contains(id)),
+            );
         }
         let (fresh, known): (Vec<Uuid>, Vec<Uuid>) = tickets
             .iter()
@@ -473,40 +492,53 @@ fn to_i64(n: u64) -> anyhow::Result<i64> {
     i64::try_from(n).map_err(|_| anyhow::anyhow!("{n} does not fit SQLite's INTEGER"))
 }
 
-/// Whether `actor` could see `ticket` as it was at `cookie`: the state before its first change
-/// after the cookie. Only such tickets are reported as removed, so nobody learns of tickets they
-/// were never shown.
-async fn was_visible_at(
+/// Which of `tickets` `actor` could see as they were at `cookie`: each as it was before its first
+/// change after the cookie. Only such tickets are reported as removed, so nobody learns of tickets
+/// they were never shown. One read for a whole page (a read per ticket was most of a pull).
+async fn visible_at(
     conn: &mut SqliteConnection,
     actor: &Actor,
     ws: &Workspace,
-    ticket: &Ticket,
+    tickets: &[Ticket],
     cookie: u64,
-) -> anyhow::Result<bool> {
-    if !actor.role.is_staff() {
-        return Ok(false);
+) -> anyhow::Result<HashSet<Uuid>> {
+    if !actor.role.is_staff() || tickets.is_empty() {
+        return Ok(HashSet::new());
     }
-    let row = sqlx::query(
-        "SELECT prev_existed, prev_team_id, prev_assignee_id FROM changes
-         WHERE ticket_id = ? AND seq > ? ORDER BY seq LIMIT 1",
+    let by_id: HashMap<Uuid, &Ticket> = tickets.iter().map(|t| (t.id, t)).collect();
+    let ids: Vec<String> = tickets.iter().map(|t| t.id.to_string()).collect();
+    let rows = sqlx::query(
+        "SELECT c.ticket_id, c.prev_existed, c.prev_team_id, c.prev_assignee_id
+         FROM json_each(?1) AS j
+         JOIN changes c ON c.seq =
+             (SELECT MIN(f.seq) FROM changes f WHERE f.ticket_id = j.value AND f.seq > ?2)",
     )
-    .bind(ticket.id.to_string())
+    .bind(serde_json::to_string(&ids)?)
     .bind(to_i64(cookie)?)
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await?;
-    let Some(row) = row else { return Ok(false) };
-    if row.get::<i64, _>("prev_existed") == 0 {
-        return Ok(false);
+    let mut visible = HashSet::new();
+    for row in rows {
+        // Created after the cookie: nobody saw it then.
+        if row.get::<i64, _>("prev_existed") == 0 {
+            continue;
+        }
+        let Some(ticket) = by_id.get(&uuid(&row.get::<String, _>("ticket_id"))?) else {
+            continue;
+        };
+        let id = |column: &str| {
+            row.get::<Option<String>, _>(column)
+                .map(|s| uuid(&s))
+                .transpose()
+        };
+        let before = Ticket {
+            team: id("prev_team_id")?,
+            assignee: id("prev_assignee_id")?,
+            ..(*ticket).clone()
+        };
+        if can_see(actor, &before, ws) {
+            visible.insert(ticket.id);
+        }
     }
-    let id = |column: &str| {
-        row.get::<Option<String>, _>(column)
-            .map(|s| uuid(&s))
-            .transpose()
-    };
-    let before = Ticket {
-        team: id("prev_team_id")?,
-        assignee: id("prev_assignee_id")?,
-        ..ticket.clone()
-    };
-    Ok(can_see(actor, &before, ws))
+    Ok(visible)
 }
