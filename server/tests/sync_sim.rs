@@ -212,6 +212,38 @@ fn a_ticket_moved_out_of_sight_is_removed_across_pages() {
     replay(steps);
 }
 
+/// Bruno moves ticket 1 out of his team, and Lea replies on it. Bruno's next run of pages
+/// starts from before his move: the ticket's latest change comes on the run's last page, where
+/// it must still be reported as removed (he could see it when the run began).
+#[test]
+fn a_ticket_moved_out_of_sight_by_the_puller_is_removed_on_a_later_page() {
+    replay(vec![
+        Step::Pull {
+            client: 2,
+            pages: 1,
+        },
+        Step::Queue {
+            client: 2,
+            change: Change::SetTeam {
+                ticket: 1,
+                team: Some(0),
+            },
+        },
+        Step::Queue {
+            client: 2,
+            change: Change::Reply { ticket: 3 },
+        },
+        Step::Push {
+            client: 2,
+            answer: Answer::Delivered,
+        },
+        Step::Queue {
+            client: 0,
+            change: Change::Reply { ticket: 1 },
+        },
+    ]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // What proptest generates.
 

@@ -379,44 +379,31 @@ impl Store {
         let mut page = Vec::with_capacity(rows.len().min(limit as usize));
         let mut new_cookie = head;
         for row in rows.iter().take(limit as usize) {
-            page.push(serde_json::from_str::<Ticket>(&row.get::<String, _>("data"))?);
+            page.push(serde_json::from_str::<Ticket>(
+                &row.get::<String, _>("data"),
+            )?);
             if more {
                 new_cookie = u64::try_from(row.get::<i64, _>("seq")).unwrap_or(head);
             }
         }
-        let seen_at_since = if since > 0 {
-            visible_at(&mut tx, actor, ws, &page, since).await?
+        let (tickets, hidden): (Vec<Ticket>, Vec<Ticket>) =
+            page.into_iter().partition(|t| can_see(actor, t, ws));
+        // Tickets that came into sight after `since`: their whole conversation is news.
+        let arrived = if since > 0 {
+            let seen = seen_before(&mut tx, actor, ws, &tickets, since, since).await?;
+            tickets
+                .iter()
+                .map(|t| t.id)
+                .filter(|id| !seen.contains(id))
+                .collect()
         } else {
             HashSet::new()
         };
-        let mut tickets = Vec::new();
-        // Tickets that came into sight after `since`: their whole conversation is news.
-        let mut arrived = Vec::new();
-        let mut removed = Vec::new();
-        let mut hidden = Vec::new();
-        for ticket in page {
-            if can_see(actor, &ticket, ws) {
-                if since > 0 && !seen_at_since.contains(&ticket.id) {
-                    arrived.push(ticket.id);
-                }
-                tickets.push(ticket);
-            } else if seen_at_since.contains(&ticket.id) {
-                // Moved out of the user's sight after the client got it: tell it to drop it.
-                removed.push(ticket.id);
-            } else {
-                hidden.push(ticket);
-            }
-        }
-        if cookie > since && !hidden.is_empty() {
-            // Or moved out of sight after an earlier page of this run brought it.
-            let seen_at_cookie = visible_at(&mut tx, actor, ws, &hidden, cookie).await?;
-            removed.extend(
-                hidden
-                    .iter()
-                    .map(|t| t.id)
-                    .filter(|id| seen_at_cookie.contains(id)),
-            );
-        }
+        // Tickets moved out of the user's sight after the client may have got them: drop them.
+        let removed: Vec<Uuid> = seen_before(&mut tx, actor, ws, &hidden, since, cookie)
+            .await?
+            .into_iter()
+            .collect();
         let (fresh, known): (Vec<Uuid>, Vec<Uuid>) = tickets
             .iter()
             .map(|t| t.id)
@@ -492,53 +479,63 @@ fn to_i64(n: u64) -> anyhow::Result<i64> {
     i64::try_from(n).map_err(|_| anyhow::anyhow!("{n} does not fit SQLite's INTEGER"))
 }
 
-/// Which of `tickets` `actor` could see as they were at `cookie`: each as it was before its first
-/// change after the cookie. Only such tickets are reported as removed, so nobody learns of tickets
-/// they were never shown. One read for a whole page (a read per ticket was most of a pull).
-async fn visible_at(
+/// Which of `tickets` (a page: each changed after `cookie`) `actor` could see in a state that a
+/// client paging from `since` may hold: the state at `since`, or one that followed a change up to
+/// `cookie` (an earlier page of the run carried the ticket as it then was). With `since ==
+/// cookie`, that is the state at `since` alone. Each change records the team and assignee before
+/// it, which is all visibility reads. Only such tickets are reported as removed, so nobody
+/// learns of tickets they were never shown. One read for a whole page (a read per ticket was
+/// most of a pull).
+async fn seen_before(
     conn: &mut SqliteConnection,
     actor: &Actor,
     ws: &Workspace,
     tickets: &[Ticket],
+    since: u64,
     cookie: u64,
 ) -> anyhow::Result<HashSet<Uuid>> {
+    let mut seen = HashSet::new();
     if !actor.role.is_staff() || tickets.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(seen);
     }
     let by_id: HashMap<Uuid, &Ticket> = tickets.iter().map(|t| (t.id, t)).collect();
     let ids: Vec<String> = tickets.iter().map(|t| t.id.to_string()).collect();
+    // The state before each change after `since`, up to the first change after `cookie` (the
+    // state before that one is the newest a page up to `cookie` can have carried).
     let rows = sqlx::query(
         "SELECT c.ticket_id, c.prev_existed, c.prev_team_id, c.prev_assignee_id
-         FROM json_each(?1) AS j
-         JOIN changes c ON c.seq =
-             (SELECT MIN(f.seq) FROM changes f WHERE f.ticket_id = j.value AND f.seq > ?2)",
+         FROM changes c
+         WHERE c.ticket_id IN (SELECT value FROM json_each(?1)) AND c.seq > ?2
+           AND c.seq <= (SELECT MIN(f.seq) FROM changes f
+                         WHERE f.ticket_id = c.ticket_id AND f.seq > ?3)",
     )
     .bind(serde_json::to_string(&ids)?)
+    .bind(to_i64(since)?)
     .bind(to_i64(cookie)?)
     .fetch_all(conn)
     .await?;
-    let mut visible = HashSet::new();
     for row in rows {
-        // Created after the cookie: nobody saw it then.
+        // Created after `since`: no state before this change existed.
         if row.get::<i64, _>("prev_existed") == 0 {
             continue;
         }
-        let Some(ticket) = by_id.get(&uuid(&row.get::<String, _>("ticket_id"))?) else {
+        let id = uuid(&row.get::<String, _>("ticket_id"))?;
+        let Some(ticket) = by_id.get(&id).filter(|_| !seen.contains(&id)) else {
             continue;
         };
-        let id = |column: &str| {
+        let column = |column: &str| {
             row.get::<Option<String>, _>(column)
                 .map(|s| uuid(&s))
                 .transpose()
         };
         let before = Ticket {
-            team: id("prev_team_id")?,
-            assignee: id("prev_assignee_id")?,
+            team: column("prev_team_id")?,
+            assignee: column("prev_assignee_id")?,
             ..(*ticket).clone()
         };
         if can_see(actor, &before, ws) {
-            visible.insert(ticket.id);
+            seen.insert(id);
         }
     }
-    Ok(visible)
+    Ok(seen)
 }
