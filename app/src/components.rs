@@ -21,7 +21,6 @@ pub mod sidebar;
 pub mod sla_badge;
 pub mod sla_banner;
 pub mod sla_settings;
-pub mod status_pill;
 pub mod status_tabs;
 pub mod storage_settings;
 pub mod tag_editor;

@@ -267,7 +267,7 @@ impl Store {
                         tab: tab.as_ref(),
                         sort,
                     };
-                    listing = queue::listing(&p.index, visible, &ask, ctx);
+                    listing = queue::listing(&p.index, p.generation, visible, &ask, ctx);
                 });
             });
             listing
@@ -551,9 +551,8 @@ impl Store {
     }
 
     /// Reads the listed tickets' ids with the projection that holds them; tracked.
-    pub fn with_listed<R>(&self, f: impl FnOnce(&[Uuid], &Projection) -> R) -> R {
-        self.listing
-            .with(|l| self.projection.with(|p| f(&l.ids, p)))
+    pub fn with_listed<R>(&self, f: impl FnOnce(&Listing, &Projection) -> R) -> R {
+        self.listing.with(|l| self.projection.with(|p| f(l, p)))
     }
 
     /// Shows a changed outbox: its readers rerun and the projection replays it.

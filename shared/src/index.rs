@@ -594,6 +594,36 @@ impl QueueIndex {
             .filter(|&s| selection.get(s))
     }
 
+    /// How many slots of `selection` each status has, and their total: the status tabs' counts,
+    /// which need none of [`QueueIndex::counts`]' other columns.
+    pub fn status_counts(&self, selection: &Bits) -> Counts {
+        let mut by_status = vec![0usize; self.statuses.values.len()];
+        for s in selection.iter() {
+            by_status[self.status[s] as usize] += 1;
+        }
+        let mut counts = Counts::default();
+        for (code, n) in by_status.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+            counts.total += n;
+            counts
+                .by_status
+                .insert(self.statuses.values[code].clone(), n);
+        }
+        counts
+    }
+
+    /// Keeps the slots of `selection` in status `status` (a status tab).
+    pub fn keep_status(&self, selection: &mut Bits, status: &StatusId) {
+        match self.statuses.find(status) {
+            Some(code) => selection.retain(|s| self.status[s] == code),
+            None => selection.retain(|_| false),
+        }
+    }
+
+    /// Drops the completed (solved or closed) slots of `selection`.
+    pub fn drop_completed(&self, selection: &mut Bits) {
+        selection.retain(|s| !self.category[s].is_completed());
+    }
+
     /// The sidebar counts of `selection` for viewer `me` ([`Counts::of`]).
     pub fn counts(&self, selection: &Bits, me: Uuid) -> Counts {
         let mut by_status = vec![0usize; self.statuses.values.len()];

@@ -102,9 +102,10 @@ impl Counts {
 }
 
 /// How the ticket list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Sort {
     /// Most recently created first.
+    #[default]
     Newest,
     /// Oldest first.
     Oldest,

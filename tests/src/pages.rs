@@ -85,26 +85,43 @@ impl<'a> WorkspacePage<'a> {
         Ok(())
     }
 
-    /// The rows of the ticket list in the DOM: the list is virtualised, so only those in sight
-    /// and a few around them.
+    /// The rows of the ticket list in the DOM, in list order: the list is virtualised, so only
+    /// those in sight and a few around them. Its rows are slots that move with the scroll, so the
+    /// DOM order is not the list's: `aria-rowindex` is.
     pub async fn rows(&self) -> Result<Vec<Element>> {
         self.0.wait_for(&tid("ticket-list")).await?;
-        Ok(self
+        let mut rows = Vec::new();
+        for row in self
             .0
             .client
-            .find_all(Locator::Css(&tid("ticket-row")))
-            .await?)
+            .find_all(Locator::Css(&format!(
+                "{}[aria-rowindex]",
+                tid("ticket-row")
+            )))
+            .await?
+        {
+            // A slot the list does not need has no position; one may lose it meanwhile.
+            if let Some(at) = row
+                .attr("aria-rowindex")
+                .await?
+                .and_then(|a| a.parse::<u64>().ok())
+            {
+                rows.push((at, row));
+            }
+        }
+        rows.sort_by_key(|(at, _)| *at);
+        Ok(rows.into_iter().map(|(_, row)| row).collect())
     }
 
     /// The id of the first ticket in the list.
     pub async fn first_row_id(&self) -> Result<String> {
-        let row = self
-            .rows()
+        let first = self
+            .visible_rows()
             .await?
             .into_iter()
             .next()
             .context("the list is empty")?;
-        row.attr("data-id").await?.context("a row without data-id")
+        Ok(first.id)
     }
 
     /// Opens the ticket with this id from the list and waits for its view.
@@ -160,18 +177,21 @@ impl WorkspacePage<'_> {
     }
 
     /// The rows in the DOM (the ones in sight, and a few around them), top to bottom. Read in one
-    /// script so the snapshot is consistent even while the list redraws.
+    /// script so the snapshot is consistent even while the list redraws; ordered by
+    /// `aria-rowindex`, since the list's slots are not in list order in the DOM.
     pub async fn visible_rows(&self) -> Result<Vec<ListRow>> {
         self.0.wait_for(&tid("ticket-list")).await?;
         let rows = self
             .0
             .client
             .execute(
-                r#"return [...document.querySelectorAll("[data-testid='ticket-row']")].map(r => [
-                    r.dataset.id,
-                    r.dataset.reference,
-                    r.querySelector('.c-prio').textContent.trim(),
-                ]);"#,
+                r#"return [...document.querySelectorAll("[data-testid='ticket-row'][aria-rowindex]")]
+                    .sort((a, b) => a.ariaRowIndex - b.ariaRowIndex)
+                    .map(r => [
+                        r.dataset.id,
+                        r.dataset.reference,
+                        r.querySelector('.c-prio').textContent.trim(),
+                    ]);"#,
                 vec![],
             )
             .await?;

@@ -28,9 +28,11 @@ fn run(
 ) {
     let ids: Vec<Uuid> = store.marked.with_untracked(|m| {
         // The list's order, so the report reads like the list.
-        store
-            .listing
-            .with_untracked(|l| l.ids.iter().filter(|id| m.contains(id)).copied().collect())
+        store.listing.with_untracked(|l| {
+            store
+                .projection
+                .with_untracked(|p| l.ids(&p.index).filter(|id| m.contains(id)).collect())
+        })
     });
     let total = ids.len();
     let refused = store.submit_all(ids.into_iter().map(make).collect());

@@ -36,9 +36,10 @@ pub fn SearchBox() -> impl IntoView {
         let Some(reference) = reference.get() else {
             return true;
         };
-        store.with_listed(|ids, p| {
-            ids.iter()
-                .any(|id| p.get(id).and_then(|t| t.reference.as_deref()) == Some(&reference))
+        store.with_listed(|listing, p| {
+            listing
+                .ids(&p.index)
+                .any(|id| p.get(&id).and_then(|t| t.reference.as_deref()) == Some(&reference))
         })
     });
     let found = RwSignal::new(None::<Found>);

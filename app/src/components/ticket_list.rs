@@ -6,7 +6,7 @@ use crate::components::list_tools::ListTools;
 use crate::components::search_box::SearchBox;
 use crate::components::shortcuts::Shortcuts;
 use crate::components::status_tabs::StatusTabs;
-use crate::components::ticket_row::{Row, TicketRow};
+use crate::components::ticket_row::TicketRows;
 use crate::contexts::use_store;
 use crate::store::Store;
 use leptos::ev;
@@ -14,14 +14,14 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Rows drawn above and below the visible ones, so a fast scroll does not show gaps. Each is built
-/// afresh when a keystroke changes the list, so few: the rows are most of a keystroke's work.
-const OVERSCAN: usize = 4;
+/// Rows drawn above and below the visible ones, so a fast scroll does not show gaps. A keystroke
+/// that changes the list rewrites every slot's cells, so few.
+const OVERSCAN: usize = 3;
 /// Row height until one has been measured (the wide layout's).
 const DEFAULT_ROW_PX: f64 = 41.0;
 
-/// The list pane. Each row is keyed by (id, version, saving) so a changed ticket is redrawn and
-/// an unchanged one is left alone.
+/// The list pane. Its rows are slots that follow the scroll position and show whichever ticket
+/// is there; a slot redraws its cells only when its ticket or the ticket's version changes.
 #[component]
 pub fn TicketList(
     /// Opens the new-ticket form.
@@ -31,7 +31,7 @@ pub fn TicketList(
     let store = use_store();
     let listing = store.listing;
     let title = move || store.view_title();
-    let summary = move || match listing.with(|l| l.ids.len()) {
+    let summary = move || match listing.with(|l| l.len) {
         1 => "1 ticket".to_owned(),
         n => format!("{n} tickets"),
     };
@@ -42,27 +42,16 @@ pub fn TicketList(
     let viewport = RwSignal::new(800.0_f64);
     let row_px = RwSignal::new(DEFAULT_ROW_PX);
     let head_px = RwSignal::new(0.0_f64);
+    // The rows are a fixed set of slots, as many as fit the pane plus the overscan; slot `k` shows
+    // the position of the window congruent to `k`, so scrolling by a row moves one slot.
+    let capacity =
+        Memo::new(move |_| (viewport.get() / row_px.get()).ceil() as usize + 2 * OVERSCAN);
     let window = Memo::new(move |_| {
-        let n = listing.with(|l| l.ids.len());
+        let n = listing.with(|l| l.len);
         let h = row_px.get();
         let top = (scroll_top.get() - head_px.get()).max(0.0);
         let first = ((top / h) as usize).saturating_sub(OVERSCAN).min(n);
-        let count = (viewport.get() / h).ceil() as usize + 2 * OVERSCAN;
-        (first, (first + count).min(n))
-    });
-    let rows = Memo::new(move |_| {
-        let (first, end) = window.get();
-        store.with_listed(|ids, p| {
-            ids[first..end]
-                .iter()
-                .filter_map(|id| {
-                    Some(Row {
-                        ticket: p.get(id)?.clone(),
-                        saving: p.saving.contains(id),
-                    })
-                })
-                .collect::<Vec<_>>()
-        })
+        (first, (first + capacity.get()).min(n))
     });
     let measure = move || {
         let Some(el) = scroller.get_untracked() else {
@@ -70,7 +59,7 @@ pub fn TicketList(
         };
         viewport.set(f64::from(el.client_height()));
         scroll_top.set(f64::from(el.scroll_top()));
-        if let Ok(Some(row)) = el.query_selector(".ticket-row") {
+        if let Ok(Some(row)) = el.query_selector(".ticket-row:not([hidden])") {
             let h = row.get_bounding_client_rect().height();
             if h > 0.0 && (h - row_px.get_untracked()).abs() > 0.1 {
                 row_px.set(h);
@@ -84,7 +73,7 @@ pub fn TicketList(
     let resize = window_event_listener(ev::resize, move |_| measure());
     on_cleanup(move || resize.remove());
     Effect::new(move |_| {
-        rows.track();
+        window.track();
         store.selected.track();
         request_animation_frame(measure);
     });
@@ -101,18 +90,6 @@ pub fn TicketList(
             el.set_scroll_top(0);
         }
     });
-    let body_height = move || {
-        format!(
-            "height:{}px",
-            listing.with(|l| l.ids.len()) as f64 * row_px.get()
-        )
-    };
-    let offset = move || {
-        format!(
-            "transform:translateY({}px)",
-            window.get().0 as f64 * row_px.get()
-        )
-    };
 
     let help = RwSignal::new(false);
     keyboard(store, scroller, row_px, head_px, help);
@@ -141,7 +118,7 @@ pub fn TicketList(
                 class="list"
                 role="table"
                 data-testid="ticket-list"
-                data-count=move || listing.with(|l| l.ids.len())
+                data-count=move || listing.with(|l| l.len)
                 node_ref=scroller
                 on:scroll=move |_| {
                     if let Some(el) = scroller.get_untracked() {
@@ -162,18 +139,8 @@ pub fn TicketList(
                     <span class="c-sla" role="columnheader">"SLA"</span>
                     <span class="c-age" role="columnheader">"Age"</span>
                 </div>
-                <div class="list-body" style=body_height>
-                    <div class="list-window" style=offset>
-                        <For
-                            each=move || rows.get()
-                            key=|row| (row.ticket.id, row.ticket.version, row.saving)
-                            let:row
-                        >
-                            <TicketRow row />
-                        </For>
-                    </div>
-                </div>
-                <Show when=move || listing.with(|l| l.ids.is_empty())>
+                <TicketRows window capacity row_px />
+                <Show when=move || listing.with(|l| l.is_empty())>
                     <div class="list-empty">
                         {move || {
                             if store.loaded.get() {
@@ -204,10 +171,11 @@ fn Export() -> impl IntoView {
         }
         let title = store.view_title();
         let stem = deskline_shared::export::file_stem(&title);
-        let rows: Vec<_> = store.with_listed(|ids, p| {
+        let rows: Vec<_> = store.with_listed(|listing, p| {
             store.with_workspace(|ws| {
-                ids.iter()
-                    .filter_map(|id| p.get(id))
+                listing
+                    .ids(&p.index)
+                    .filter_map(|id| p.get(&id))
                     .map(|t| deskline_shared::export::row(t, ws))
                     .collect()
             })
@@ -249,10 +217,10 @@ fn Export() -> impl IntoView {
 fn MarkAll() -> impl IntoView {
     let store = use_store();
     let all = Memo::new(move |_| {
-        store.listing.with(|l| {
+        store.with_listed(|l, p| {
             store
                 .marked
-                .with(|m| !l.ids.is_empty() && l.ids.iter().all(|id| m.contains(id)))
+                .with(|m| !l.is_empty() && l.ids(&p.index).all(|id| m.contains(&id)))
         })
     });
     view! {
@@ -263,7 +231,9 @@ fn MarkAll() -> impl IntoView {
             prop:checked=all
             on:change=move |ev| {
                 if event_target_checked(&ev) {
-                    let ids = store.listing.with_untracked(|l| l.ids.clone());
+                    let ids: Vec<_> = store.listing.with_untracked(|l| {
+                        store.projection.with_untracked(|p| l.ids(&p.index).collect())
+                    });
                     store.marked.update(|m| m.extend(ids));
                 } else {
                     store.marked.update(|m| m.clear());
@@ -357,19 +327,21 @@ fn move_cursor(
     head_px: RwSignal<f64>,
 ) {
     let (at, id) = store.listing.with_untracked(|l| {
-        let n = l.ids.len();
-        if n == 0 {
-            return (0, None);
-        }
-        let here = store
-            .cursor
-            .get_untracked()
-            .and_then(|c| l.ids.iter().position(|id| *id == c));
-        let at = match here {
-            Some(i) => (i as isize + step).clamp(0, n as isize - 1) as usize,
-            None => 0,
-        };
-        (at, Some(l.ids[at]))
+        store.projection.with_untracked(|p| {
+            let n = l.len;
+            if n == 0 {
+                return (0, None);
+            }
+            let here = store
+                .cursor
+                .get_untracked()
+                .and_then(|c| l.position(&p.index, c));
+            let at = match here {
+                Some(i) => (i as isize + step).clamp(0, n as isize - 1) as usize,
+                None => 0,
+            };
+            (at, l.slice(&p.index, at, at + 1).first().copied())
+        })
     });
     let Some(id) = id else { return };
     store.cursor.set(Some(id));

@@ -163,7 +163,7 @@ fn Shell() -> impl IntoView {
         if painted == Some(true) {
             return true;
         }
-        if store.listing.with(|l| l.ids.is_empty()) {
+        if store.listing.with(|l| l.is_empty()) {
             return false;
         }
         request_animation_frame(move || {

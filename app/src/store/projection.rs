@@ -36,6 +36,8 @@ pub struct Projection {
     pub index: QueueIndex,
     /// Tickets changed since the last replay, whose index entries are out of date.
     dirty: HashSet<Uuid>,
+    /// Counts the changes to the index: a list read from it is current while this is the same.
+    pub generation: u64,
 }
 
 impl Default for Projection {
@@ -47,6 +49,7 @@ impl Default for Projection {
             saving: HashSet::new(),
             index: QueueIndex::new(),
             dirty: HashSet::new(),
+            generation: 0,
         }
     }
 }
@@ -164,6 +167,9 @@ impl Projection {
         self.overlay = overlay;
         self.pending_events = pending_events;
         self.saving = saving;
+        if changed {
+            self.generation += 1;
+        }
         // Each upsert moves the ticket in the kept orders; past a few thousand changes (the
         // first load, a reset) sorting everything once is cheaper.
         if self.dirty.len() > REBUILD_AT.max(self.index.len() / 8) {
@@ -203,6 +209,7 @@ impl Projection {
             .map(|(_, t)| t)
             .chain(overlay.values());
         index.index_text(projected);
+        self.generation += 1;
         true
     }
 
@@ -225,5 +232,6 @@ impl Projection {
         let mut index = std::mem::take(&mut self.index);
         index.reschedule(self.tickets(), engine);
         self.index = index;
+        self.generation += 1;
     }
 }

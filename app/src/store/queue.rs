@@ -121,14 +121,51 @@ impl View {
 }
 
 /// What the list shows, and the counts of the status tabs.
+///
+/// The list is a selection and an order of the index, not a list of ids: at 100,000 tickets,
+/// copying every listed id out in order was as costly as the filter itself, and only the rows in
+/// sight are read on most keystrokes ([`Listing::ids`] walks the order from the top).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Listing {
-    /// The tickets, in the chosen order.
-    pub ids: Vec<Uuid>,
+    /// The listed slots of the index.
+    shown: Bits,
+    /// Their order.
+    sort: Sort,
+    /// How many tickets are listed.
+    pub len: usize,
     /// How many the view and query list on the "All" tab.
     pub all: usize,
     /// Tickets of the view and query per status, completed ones included, whatever the tab.
     pub tabs: Counts,
+    /// The projection's generation the listing was read from: the same selection of a changed
+    /// index may be in another order.
+    generation: u64,
+}
+
+impl Listing {
+    /// Whether nothing is listed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The listed tickets in order, from the top; `index` must be the one the listing was read
+    /// from (it is, under [`super::Store::with_listed`]).
+    pub fn ids<'a>(&'a self, index: &'a QueueIndex) -> impl Iterator<Item = Uuid> + 'a {
+        index.sorted(&self.shown, self.sort).map(|s| index.id(s))
+    }
+
+    /// The listed tickets at positions `from..to`.
+    pub fn slice(&self, index: &QueueIndex, from: usize, to: usize) -> Vec<Uuid> {
+        self.ids(index)
+            .skip(from)
+            .take(to.saturating_sub(from))
+            .collect()
+    }
+
+    /// The list position of `id`, if it is listed.
+    pub fn position(&self, index: &QueueIndex, id: Uuid) -> Option<usize> {
+        self.ids(index).position(|listed| listed == id)
+    }
 }
 
 /// Everything the list depends on besides the tickets.
@@ -143,9 +180,10 @@ pub struct Ask<'a> {
     pub sort: Sort,
 }
 
-/// Answers `ask` over the tickets `visible` to the viewer.
+/// Answers `ask` over the tickets `visible` to the viewer, in the projection's `generation`.
 pub fn listing(
     index: &QueueIndex,
+    generation: u64,
     visible: &Bits,
     ask: &Ask<'_>,
     ctx: &FilterContext<'_>,
@@ -168,37 +206,30 @@ pub fn listing(
         ..f.clone()
     };
     let (view, query) = (everything(ask.view), everything(ask.query));
-    let base = index.select(visible, &[&view, &query], ctx);
-    let tabs = index.counts(&base, ctx.me);
-    let hide_completed = Filter {
-        scope,
-        ..Filter::default()
-    };
+    let mut shown = index.select(visible, &[&view, &query], ctx);
+    let tabs = index.status_counts(&shown);
+    // What the "All" tab lists, counted from the tabs rather than selected again.
     let all = if shows_completed {
-        base.clone()
+        tabs.total
     } else {
-        index.select(&base, &[&hide_completed], ctx)
+        tabs.by_status
+            .iter()
+            .filter(|(status, _)| !ctx.workspace.category(status).is_completed())
+            .map(|(_, n)| n)
+            .sum()
     };
-    let shown = match ask.tab {
-        Some(status) => {
-            let tab = Filter {
-                statuses: vec![status.clone()],
-                scope,
-                show_completed: true,
-                ..Filter::default()
-            };
-            index.select(&base, &[&tab], ctx)
-        }
-        None => all.clone(),
-    };
-    let ids = index
-        .sorted(&shown, ask.sort)
-        .map(|s| index.id(s))
-        .collect();
+    match ask.tab {
+        Some(status) => index.keep_status(&mut shown, status),
+        None if !shows_completed => index.drop_completed(&mut shown),
+        None => {}
+    }
     Listing {
-        ids,
-        all: all.count(),
+        len: shown.count(),
+        shown,
+        sort: ask.sort,
+        all,
         tabs,
+        generation,
     }
 }
 

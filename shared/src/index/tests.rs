@@ -252,6 +252,56 @@ fn counts_agree_with_counting_tickets() {
 }
 
 #[test]
+fn status_counts_and_narrowing_agree_with_the_filters() {
+    let (ws, engine, tickets, now) = workload(12, 500);
+    let index = QueueIndex::build(&tickets, &ws, &engine);
+    let zone = Zone::default();
+    let ctx = FilterContext {
+        workspace: &ws,
+        me: fixtures::ANA,
+        now: now.timestamp(),
+        zone: &zone,
+    };
+    let everything = Filter {
+        show_completed: true,
+        ..Filter::default()
+    };
+    let admin = Actor {
+        id: Uuid::nil(),
+        name: "Admin".into(),
+        role: Role::Admin,
+    };
+    let visible = index.visible(&admin, &ws);
+    let all = index.select(&visible, &[&everything], &ctx);
+    let full = index.counts(&all, fixtures::ANA);
+    let statuses = index.status_counts(&all);
+    assert_eq!(
+        (statuses.total, &statuses.by_status),
+        (full.total, &full.by_status)
+    );
+
+    let mut open = all.clone();
+    index.drop_completed(&mut open);
+    assert_eq!(open, index.select(&all, &[&Filter::default()], &ctx));
+    for status in &ws.statuses {
+        let mut one = all.clone();
+        index.keep_status(&mut one, &status.id);
+        let by_filter = Filter {
+            statuses: vec![status.id.clone()],
+            show_completed: true,
+            ..Filter::default()
+        };
+        assert_eq!(
+            one,
+            index.select(&all, &[&by_filter], &ctx),
+            "{}",
+            status.id
+        );
+        assert_eq!(one.count(), statuses.status(&status.id));
+    }
+}
+
+#[test]
 fn dates_are_days_in_the_zone() {
     let ws = fixtures::workspace(Preset::SupportModule);
     let (mut t, _) = fixtures::ticket(&ws, Uuid::from_u128(1));
