@@ -3,7 +3,7 @@
 
 use crate::auth::hash_password;
 use crate::store::workspace::{NewUser, insert_workspace};
-use crate::store::{Store, commit_mutation};
+use crate::store::{CommitJob, Store};
 use chrono::{DateTime, Duration, Utc};
 use deskline_shared::sla::SlaConfig;
 use deskline_shared::{
@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sqlx::Connection;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The password of every demo account.
@@ -198,10 +199,10 @@ pub async fn ensure_workspace(
             password_hash: hash_password(DEMO_PASSWORD)?,
         });
     }
+    let contacts = demo_contacts(&mut rng);
     let mut conn = store.write.acquire().await?;
     let mut tx = conn.begin().await?;
     insert_workspace(&mut tx, &ws, &users, true).await?;
-    let contacts = demo_contacts(&mut rng);
     for c in &contacts {
         sqlx::query(
             "INSERT INTO contacts (id, name, email, phone, organization) VALUES (?, ?, ?, ?, ?)",
@@ -214,15 +215,30 @@ pub async fn ensure_workspace(
         .execute(&mut *tx)
         .await?;
     }
+    tx.commit().await?;
+    drop(conn);
+    // The tickets go through the writer that commits every mutation, in chunks of a few thousand
+    // mutations per transaction. A step a later rule refuses (say, a mandatory field) is skipped,
+    // as an agent would be told.
+    let ws = Arc::new(ws);
+    let mut chunk = Vec::new();
     for i in 0..tickets {
-        for (actor, mutation, at) in demo_ticket(&ws, &contacts, (i, tickets), now, &mut rng) {
-            // A step a later rule refuses (say, a mandatory field) is skipped, as an agent would be told.
-            let _ = commit_mutation(&mut tx, &ws, &actor, &mutation, at).await?;
+        chunk.extend(demo_ticket(&ws, &contacts, (i, tickets), now, &mut rng));
+        if chunk.len() >= SEED_CHUNK || i + 1 == tickets {
+            store
+                .writer
+                .commit(CommitJob {
+                    workspace: ws.clone(),
+                    mutations: std::mem::take(&mut chunk),
+                })
+                .await?;
         }
     }
-    tx.commit().await?;
     Ok(true)
 }
+
+/// Mutations the seed commits per transaction.
+const SEED_CHUNK: usize = 5_000;
 
 /// The demo workspace's time zone: its business-hours calendar counts in Lisbon.
 pub const DEMO_TIME_ZONE: &str = "Europe/Lisbon";

@@ -1,5 +1,7 @@
-//! Storage on SQLite (WAL): one writer connection, so commits are serialized and `seq` is gap-free
-//! and commit-ordered, plus a small pool of readers that never wait for the writer.
+//! Storage on SQLite (WAL). Mutations are committed by one writer thread (`writer`), so commits
+//! are serialised and `seq` is gap-free and commit-ordered; the other writes (sessions, views,
+//! settings, the SLA scheduler's bookkeeping) go through a one-connection pool, and a small pool
+//! of readers never waits for either.
 
 mod auth;
 pub mod sla;
@@ -7,11 +9,12 @@ pub mod sync;
 mod tickets;
 mod views;
 pub(crate) mod workspace;
+mod writer;
 
 pub use auth::{SESSION_DAYS, UserRow};
-pub use sync::{Committed, commit_mutation};
 pub use tickets::{PageCursor, visible_filter};
 pub use views::MAX_VIEWS;
+pub use writer::{CommitJob, Committed, Writer};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -30,8 +33,12 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite")
 pub struct Store {
     /// Readers: any number of concurrent reads.
     pub(crate) read: SqlitePool,
-    /// The single writer.
+    /// The writer of everything but mutations.
     pub(crate) write: SqlitePool,
+    /// The writer of mutations: the only one that writes tickets, events and `changes`.
+    pub(crate) writer: Writer,
+    /// Recently checked sessions.
+    sessions: auth::SessionCache,
 }
 
 impl Store {
@@ -57,7 +64,13 @@ impl Store {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Store { read, write })
+        let writer = Writer::start(path)?;
+        Ok(Store {
+            read,
+            write,
+            writer,
+            sessions: auth::SessionCache::default(),
+        })
     }
 }
 

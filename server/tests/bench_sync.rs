@@ -1,8 +1,16 @@
-//! The sync endpoints under load, over real HTTP against a server on a temporary SQLite file:
-//! `push_mutations_per_s` and `push_p99_ms` with 200 clients pushing one mutation at a time, and
-//! `pull_1000_changes_ms`, a pull that brings 1,000 changed tickets. `cargo xtask bench` runs this
-//! ignored test in release mode and reads the `BENCH` lines. Never run as part of
-//! `cargo xtask test`: timings on a shared machine are for reports, not assertions.
+//! The sync endpoints under load, over real HTTP against a server on a temporary SQLite file, with
+//! 200 clients pushing one mutation at a time:
+//! - `push_mutations_per_s`: how many the server takes when every client pushes again as soon as
+//!   it has its answer (the server's capacity);
+//! - `push_p99_ms`: the 99th percentile of a push's time while the 200 clients push 2,000
+//!   mutations a second between them (DESIGN.md §8 asks for both at once: at that load, answers
+//!   within 20 ms). Measured from when each push was due, so a client that falls behind counts
+//!   its wait. At full capacity, the time is only the queue's length: 200 waiting clients over
+//!   the rate;
+//! - `pull_1000_changes_ms`, a pull that brings 1,000 changed tickets.
+//!
+//! `cargo xtask bench` runs this ignored test in release mode and reads the `BENCH` lines. Never
+//! run as part of `cargo xtask test`: timings on a shared machine are for reports, not assertions.
 
 use deskline_server::seed::{DEMO_PASSWORD, ensure_workspace};
 use deskline_server::store::Store;
@@ -20,6 +28,10 @@ use uuid::Uuid;
 const TICKETS: usize = 1_500;
 const CLIENTS: usize = 200;
 const PUSHES_PER_CLIENT: usize = 20;
+/// The load `push_p99_ms` is measured at, in mutations per second over all clients.
+const PACED_RATE: u64 = 2_000;
+/// How long the paced phase lasts.
+const PACED_SECONDS: u64 = 4;
 const PULL_TICKETS: usize = 1_000;
 const PULL_RUNS: usize = 9;
 
@@ -52,6 +64,8 @@ fn start_server(db: &Path) -> (tokio::runtime::Runtime, Store, AppState, String)
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
+        // As the server binary runs: the SLA scheduler, woken by every push.
+        deskline_server::sla::spawn(state.clone(), Duration::from_secs(15));
         let router = app(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
         (store, state, base)
@@ -129,6 +143,48 @@ async fn push_loop(base: String, cookie: String, ticket: Ticket) -> (Vec<f64>, u
     (latencies, applied)
 }
 
+/// One client pushing every `period`, starting `offset` after `start`, until `end`. Returns each
+/// push's time from when it was due to its answer, in ms.
+async fn paced_loop(
+    base: String,
+    cookie: String,
+    ticket: Ticket,
+    start: tokio::time::Instant,
+    offset: Duration,
+    period: Duration,
+    end: tokio::time::Instant,
+) -> Vec<f64> {
+    let http = client_with(&cookie);
+    let client_id = Uuid::now_v7();
+    let mut latencies = Vec::new();
+    let mut due = start + offset;
+    let mut id = 0u64;
+    while due < end {
+        tokio::time::sleep_until(due).await;
+        id += 1;
+        let priority = if id % 2 == 1 {
+            Priority::Urgent
+        } else {
+            ticket.priority
+        };
+        let body = json!({"client_id": client_id, "mutations": [{
+            "id": id, "created_at": chrono::Utc::now(), "name": "set_priority",
+            "args": {"ticket_id": ticket.id, "priority": priority},
+        }]});
+        let res = http
+            .post(format!("{base}/api/sync/push"))
+            .json(&body)
+            .send()
+            .await
+            .expect("push");
+        assert!(res.status().is_success(), "push answered {}", res.status());
+        res.bytes().await.expect("body");
+        latencies.push(due.elapsed().as_secs_f64() * 1_000.0);
+        due += period;
+    }
+    latencies
+}
+
 #[test]
 #[ignore = "a benchmark: `cargo xtask bench` runs it in release mode"]
 fn sync_push_and_pull() {
@@ -179,11 +235,12 @@ fn sync_push_and_pull() {
         work.push((cookie.clone(), ticket));
     }
 
-    // Push: all clients at once; the rate over the whole run, the p99 over every request.
+    // Capacity: all clients at once, each pushing again as soon as it is answered.
     let started = Instant::now();
     let results = clients.block_on(async {
         let tasks: Vec<_> = work
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|(cookie, ticket)| tokio::spawn(push_loop(base.clone(), cookie, ticket)))
             .collect();
         let mut results = Vec::with_capacity(tasks.len());
@@ -198,14 +255,50 @@ fn sync_push_and_pull() {
     latencies.sort_by(f64::total_cmp);
     let pushes = latencies.len();
     println!(
-        "BENCH push_mutations_per_s {:.0} ({pushes} pushes of one mutation from {CLIENTS} clients in {seconds:.2} s, {applied} applied)",
-        pushes as f64 / seconds
-    );
-    println!(
-        "BENCH push_p99_ms {:.1} (median {:.1}, max {:.1})",
-        percentile(&latencies, 0.99),
+        "BENCH push_mutations_per_s {:.0} ({pushes} pushes of one mutation from {CLIENTS} clients in {seconds:.2} s, {applied} applied; answers at full load: median {:.1} ms, p99 {:.1} ms)",
+        pushes as f64 / seconds,
         percentile(&latencies, 0.5),
-        latencies[pushes - 1]
+        percentile(&latencies, 0.99),
+    );
+
+    // Latency at the budget's load: each client pushes every CLIENTS / PACED_RATE seconds, the
+    // clients spread evenly over that period.
+    let period = Duration::from_micros(1_000_000 * CLIENTS as u64 / PACED_RATE);
+    let started = Instant::now();
+    let mut paced: Vec<f64> = clients.block_on(async {
+        let start = tokio::time::Instant::now() + Duration::from_millis(200);
+        let end = start + Duration::from_secs(PACED_SECONDS);
+        let tasks: Vec<_> = work
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, (cookie, ticket))| {
+                let offset = period * i as u32 / CLIENTS as u32;
+                tokio::spawn(paced_loop(
+                    base.clone(),
+                    cookie,
+                    ticket,
+                    start,
+                    offset,
+                    period,
+                    end,
+                ))
+            })
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.expect("a client"));
+        }
+        all
+    });
+    let seconds = started.elapsed().as_secs_f64() - 0.2;
+    paced.sort_by(f64::total_cmp);
+    println!(
+        "BENCH push_p99_ms {:.1} (at {PACED_RATE} mutations/s offered by {CLIENTS} clients: {} pushes in {seconds:.2} s; median {:.1} ms, max {:.1} ms)",
+        percentile(&paced, 0.99),
+        paced.len(),
+        percentile(&paced, 0.5),
+        paced[paced.len() - 1]
     );
 
     // Pull: as the admin, who sees every ticket, from the cookie that leaves exactly 1,000

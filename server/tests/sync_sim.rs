@@ -821,9 +821,9 @@ impl<'t> Sim<'t> {
         self.store()
             .push(
                 &self.clients[c].actor,
-                self.ws(),
+                std::sync::Arc::new(self.ws().clone()),
                 request.client_id,
-                &request.mutations,
+                request.mutations.clone(),
                 &self.clock,
             )
             .await

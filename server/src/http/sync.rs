@@ -29,14 +29,13 @@ async fn push(
     Staff(user): Staff,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> AppResult<Json<PushResponse>> {
-    let ws = state.workspace();
     let response = state
         .store
         .push(
             &user.actor(),
-            &ws,
+            state.workspace(),
             req.client_id,
-            &req.mutations,
+            req.mutations,
             &state.clock,
         )
         .await;

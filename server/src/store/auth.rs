@@ -6,6 +6,8 @@ use chrono::{Duration, Utc};
 use deskline_shared::{Actor, Role};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use uuid::Uuid;
 
 /// How long a session lasts.
@@ -52,6 +54,43 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<UserRow> {
         password_hash: row.get("password_hash"),
         active: row.get::<i64, _>("active") == 1,
     })
+}
+
+/// Recent answers of [`Store::session_user`], by the session's token hash. Sessions end by
+/// signing out (which forgets the entry here) or by expiring (checked on every read); an entry is
+/// read again from the database after [`SessionCache::FRESH_MS`], so a session ended by another
+/// process ends here within that.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SessionCache(Arc<Mutex<HashMap<String, CachedSession>>>);
+
+/// A cached session: its user, when it expires, and when it was read (Unix milliseconds).
+type CachedSession = (UserRow, i64, i64);
+
+impl SessionCache {
+    const FRESH_MS: i64 = 60_000;
+    /// Entries kept at most; past this the cache starts over.
+    const MAX: usize = 10_000;
+
+    fn get(&self, hash: &str, now: i64) -> Option<UserRow> {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let (user, expires_at, read_at) = map.get(hash)?;
+        (*expires_at > now && now - read_at < Self::FRESH_MS).then(|| user.clone())
+    }
+
+    fn put(&self, hash: String, user: UserRow, expires_at: i64) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(hash, (user, expires_at, millis(Utc::now())));
+    }
+
+    fn forget(&self, hash: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(hash);
+    }
 }
 
 impl Store {
@@ -102,23 +141,36 @@ impl Store {
         Ok(token)
     }
 
-    /// The active account behind a session cookie value, if the session is valid.
+    /// The active account behind a session cookie value, if the session is valid. Every request
+    /// asks this, so answers are kept for a minute ([`SessionCache`]); signing out forgets one.
     pub async fn session_user(&self, token: &str) -> anyhow::Result<Option<UserRow>> {
+        let hash = token_hash(token);
+        let now = millis(Utc::now());
+        if let Some(user) = self.sessions.get(&hash, now) {
+            return Ok(Some(user));
+        }
         let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.role, u.password_hash, u.active FROM sessions s JOIN users u ON u.id = s.user_id
+            "SELECT u.id, u.email, u.name, u.role, u.password_hash, u.active, s.expires_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
         )
-        .bind(token_hash(token))
-        .bind(millis(Utc::now()))
+        .bind(&hash)
+        .bind(now)
         .fetch_optional(&self.read)
         .await?;
-        row.as_ref().map(user_from_row).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        self.sessions
+            .put(hash, user.clone(), row.get::<i64, _>("expires_at"));
+        Ok(Some(user))
     }
 
     /// Ends a session.
     pub async fn delete_session(&self, token: &str) -> anyhow::Result<()> {
+        let hash = token_hash(token);
+        self.sessions.forget(&hash);
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash(token))
+            .bind(&hash)
             .execute(&self.write)
             .await?;
         Ok(())

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use deskline_shared::api::{Inbox, InboxEntry};
 use deskline_shared::sla::SlaConfig;
 use deskline_shared::{Ticket, Workspace};
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use uuid::Uuid;
 
 /// An alert to deliver: who, about what.
@@ -70,8 +70,9 @@ impl Store {
         Ok(())
     }
 
-    /// Tickets changed since the scheduler last looked, oldest change first, with the new cursor.
-    pub async fn sla_changed(&self, limit: i64) -> anyhow::Result<(Vec<Ticket>, i64)> {
+    /// Tickets changed since the scheduler last looked (as stored, JSON), oldest change first,
+    /// with the new cursor.
+    pub async fn sla_changed(&self, limit: i64) -> anyhow::Result<(Vec<String>, i64)> {
         let mut conn = self.read.acquire().await?;
         let cursor: i64 = sqlx::query_scalar("SELECT seq FROM sla_scheduler WHERE id = 1")
             .fetch_optional(&mut *conn)
@@ -85,28 +86,26 @@ impl Store {
         let mut last = cursor;
         let mut tickets = Vec::with_capacity(rows.len());
         for row in rows {
-            tickets.push(serde_json::from_str(&row.get::<String, _>("data"))?);
+            tickets.push(row.get::<String, _>("data"));
             last = row.get("seq");
         }
         Ok((tickets, last))
     }
 
-    /// Tickets whose SLA state may have changed by `now`.
-    pub async fn sla_due(&self, now: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<Ticket>> {
-        let rows = sqlx::query_scalar::<_, String>(
+    /// Tickets whose SLA state may have changed by `now` (as stored, JSON).
+    pub async fn sla_due(&self, now: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<String>> {
+        Ok(sqlx::query_scalar::<_, String>(
             "SELECT data FROM tickets WHERE sla_due_at <= ? ORDER BY sla_due_at LIMIT ?",
         )
         .bind(millis(now))
         .bind(limit)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|d| serde_json::from_str(d).map_err(Into::into))
-            .collect()
+        .await?)
     }
 
     /// Records due times and alerts of one scheduler step, and moves the cursor, in one
-    /// transaction. Returns how many alerts were new (the others were sent before).
+    /// transaction of the writer (the scheduler's writes would otherwise hold the database lock
+    /// the pushes wait for). Returns how many alerts were new (the others were sent before).
     pub async fn sla_record(
         &self,
         due: &[(Uuid, Option<DateTime<Utc>>)],
@@ -114,32 +113,14 @@ impl Store {
         cursor: Option<i64>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<usize> {
-        let mut conn = self.write.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        for (ticket, at) in due {
-            sqlx::query("UPDATE tickets SET sla_due_at = ? WHERE id = ?")
-                .bind(at.map(millis))
-                .bind(ticket.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
-        let mut sent = 0;
-        for alert in alerts {
-            if record_alert(&mut tx, alert, now).await? {
-                sent += 1;
-            }
-        }
-        if let Some(seq) = cursor {
-            sqlx::query(
-                "INSERT INTO sla_scheduler (id, seq) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, ?1)",
-            )
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(sent)
+        self.writer
+            .sla(super::writer::SlaJob {
+                due: due.to_vec(),
+                alerts: alerts.to_vec(),
+                cursor,
+                now,
+            })
+            .await
     }
 
     /// A user's newest inbox entries and unread count.
@@ -206,53 +187,6 @@ impl Store {
         .fetch_all(&self.read)
         .await?)
     }
-}
-
-/// Inserts the once-only alert row and, when it is new, the inbox entries and emails.
-async fn record_alert(
-    conn: &mut SqliteConnection,
-    alert: &Alert,
-    now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    let new = sqlx::query(
-        "INSERT OR IGNORE INTO sla_alerts (ticket_id, metric, cycle_start, kind, at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(alert.ticket.to_string())
-    .bind(alert.metric)
-    .bind(millis(alert.cycle_start))
-    .bind(alert.kind)
-    .bind(millis(now))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    if !new {
-        return Ok(false);
-    }
-    for (user, email) in &alert.recipients {
-        sqlx::query(
-            "INSERT INTO inbox (user_id, ticket_id, reference, kind, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(user.to_string())
-        .bind(alert.ticket.to_string())
-        .bind(&alert.reference)
-        .bind(format!("sla_{}", alert.kind))
-        .bind(&alert.title)
-        .bind(&alert.body)
-        .bind(millis(now))
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO email_outbox (to_address, subject, body, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(email)
-        .bind(&alert.title)
-        .bind(&alert.body)
-        .bind(millis(now))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(true)
 }
 
 /// Who hears about a ticket's SLA: its assignee; without one, the leaders and admins who can see it.

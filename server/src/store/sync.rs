@@ -1,17 +1,16 @@
-//! The write path: push (decide with `shared::apply`, commit, number with `seq`) and pull.
+//! The sync endpoints' storage: push (checked here, committed by the single writer) and pull.
 
-use super::tickets::load_ticket;
-use super::{Store, millis, uuid};
+use super::writer::PushJob;
+use super::{Store, uuid};
 use crate::clock::Clock;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
-use deskline_shared::api::{MutationResult, Outcome, PullResponse, PushMutation, PushResponse};
+use deskline_shared::api::{PullResponse, PushMutation, PushResponse};
 use deskline_shared::queue::can_see;
-use deskline_shared::{
-    Actor, Context, Event, EventKind, Mutation, Rejection, Ticket, Workspace, apply,
-};
+use deskline_shared::{Actor, Event, Ticket, Workspace};
 use sqlx::{Connection, Row, SqliteConnection};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Most mutations one push may carry.
@@ -19,162 +18,15 @@ pub const MAX_PUSH: usize = 1000;
 /// Most tickets one pull page may carry.
 pub const MAX_PULL: u32 = 1000;
 
-/// What committing an accepted mutation produced.
-#[derive(Debug)]
-pub struct Committed {
-    /// The change number, or `None` when the mutation changed nothing.
-    pub seq: Option<u64>,
-    /// The ticket after the change.
-    pub ticket: Option<Ticket>,
-}
-
-/// Decides `mutation` with `shared::apply` against the stored ticket and, when accepted, appends its
-/// events, updates the ticket and records a new gap-free `seq` — all on `conn`, inside the caller's
-/// transaction. The outer `Result` is for storage failures, the inner one is the domain's verdict.
-pub async fn commit_mutation(
-    conn: &mut SqliteConnection,
-    ws: &Workspace,
-    actor: &Actor,
-    mutation: &Mutation,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Result<Committed, Rejection>> {
-    let stored = load_ticket(conn, mutation.ticket_id()).await?;
-    // A ticket the actor may not see does not exist for them; a create with a taken id is still refused.
-    let visible = match (&stored, mutation) {
-        (Some(t), Mutation::Create { .. }) if !can_see(actor, t, ws) => {
-            return Ok(Err(Rejection::AlreadyExists {
-                reference: "another ticket".into(),
-            }));
-        }
-        (Some(t), _) if !can_see(actor, t, ws) => None,
-        _ => stored,
-    };
-    // Message ids are chosen by clients; one already on any timeline must be a rejection, not a
-    // failed insert (a 500 that would block the client's queue for good).
-    if let Mutation::Reply { message_id, .. } = mutation {
-        let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM messages WHERE id = ?")
-            .bind(message_id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if taken.is_some() {
-            return Ok(Err(Rejection::DuplicateMessage));
-        }
-    }
-    let ctx = Context {
-        actor,
-        workspace: ws,
-        now,
-    };
-    let mut events = match apply(visible.as_ref(), mutation, &ctx) {
-        Ok(events) => events,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
-    if events.is_empty() {
-        return Ok(Ok(Committed {
-            seq: None,
-            ticket: visible,
-        }));
-    }
-    if matches!(mutation, Mutation::Create { .. }) {
-        let sequence: i64 = sqlx::query_scalar(
-            "UPDATE workspace SET next_reference = next_reference + 1 RETURNING next_reference - 1",
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        let reference = ws
-            .reference_scheme
-            .format(u64::try_from(sequence)?, now.date_naive());
-        events.push(Event {
-            ticket: mutation.ticket_id(),
-            actor: None,
-            at: now,
-            kind: EventKind::ReferenceAssigned { reference },
-        });
-    }
-    let prev = visible.as_ref().map(|t| (t.team, t.assignee));
-    let ticket = match visible {
-        Some(mut t) => {
-            for event in &events {
-                t.apply_event(event);
-            }
-            t
-        }
-        None => Ticket::replay(&events)
-            .ok_or_else(|| anyhow::anyhow!("a create produced no Created event"))?,
-    };
-
-    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM changes")
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO changes (seq, ticket_id, committed_at, prev_existed, prev_team_id, prev_assignee_id)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(seq)
-    .bind(ticket.id.to_string())
-    .bind(millis(now))
-    .bind(prev.is_some())
-    .bind(prev.and_then(|(team, _)| team).map(|t| t.to_string()))
-    .bind(prev.and_then(|(_, assignee)| assignee).map(|a| a.to_string()))
-    .execute(&mut *conn)
-    .await?;
-    for event in &events {
-        sqlx::query("INSERT INTO events (ticket_id, seq, actor_id, at, kind, data) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(ticket.id.to_string())
-            .bind(seq)
-            .bind(event.actor.map(|a| a.to_string()))
-            .bind(millis(event.at))
-            .bind(event.kind.name())
-            .bind(serde_json::to_string(event)?)
-            .execute(&mut *conn)
-            .await?;
-        if let Some(message) = event.kind.message() {
-            sqlx::query("INSERT INTO messages (id, ticket_id, visibility, from_staff, author_id, body, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(message.id.to_string())
-                .bind(ticket.id.to_string())
-                .bind(super::workspace::enum_name(&message.visibility)?)
-                .bind(message.from_staff)
-                .bind(event.actor.map(|a| a.to_string()))
-                .bind(&message.body)
-                .bind(millis(event.at))
-                .bind(seq)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    sqlx::query(
-        "INSERT INTO tickets (id, reference, status, team_id, assignee_id, requester_id, created_at, updated_at, seq, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET reference = ?2, status = ?3, team_id = ?4, assignee_id = ?5, requester_id = ?6,
-           updated_at = ?8, seq = ?9, data = ?10",
-    )
-    .bind(ticket.id.to_string())
-    .bind(&ticket.reference)
-    .bind(ticket.status.as_str())
-    .bind(ticket.team.map(|t| t.to_string()))
-    .bind(ticket.assignee.map(|a| a.to_string()))
-    .bind(ticket.requester.as_ref().map(|r| r.id.to_string()))
-    .bind(millis(ticket.created_at))
-    .bind(millis(ticket.updated_at))
-    .bind(seq)
-    .bind(serde_json::to_string(&ticket)?)
-    .execute(&mut *conn)
-    .await?;
-    Ok(Ok(Committed {
-        seq: Some(u64::try_from(seq)?),
-        ticket: Some(ticket),
-    }))
-}
-
 impl Store {
-    /// Processes a push: duplicates skipped, gaps refused, each new mutation decided and committed in
-    /// its own transaction together with the client's `last_mutation_id`.
+    /// Processes a push: duplicates skipped, gaps refused, each new mutation decided and committed
+    /// together with the client's `last_mutation_id` (by the single writer, see [`super::writer`]).
     pub async fn push(
         &self,
         actor: &Actor,
-        ws: &Workspace,
+        ws: Arc<Workspace>,
         client_id: Uuid,
-        mutations: &[PushMutation],
+        mutations: Vec<PushMutation>,
         clock: &Clock,
     ) -> Result<PushResponse, AppError> {
         if mutations.len() > MAX_PUSH {
@@ -204,113 +56,15 @@ impl Store {
                 format!("Mutation ids run from 1 to {}; got {}.", i64::MAX, m.id),
             ));
         }
-        let mut conn = self.write.acquire().await?;
-        let row =
-            sqlx::query("SELECT user_id, last_mutation_id FROM sync_clients WHERE client_id = ?")
-                .bind(client_id.to_string())
-                .fetch_optional(&mut *conn)
-                .await?;
-        let mut last = match row {
-            Some(row) => {
-                if uuid(&row.get::<String, _>("user_id"))? != actor.id {
-                    return Err(AppError::Forbidden("This client id belongs to another account; sign in again to get a new one.".into()));
-                }
-                u64::try_from(row.get::<i64, _>("last_mutation_id")).unwrap_or(0)
-            }
-            None => {
-                sqlx::query("INSERT INTO sync_clients (client_id, user_id, last_mutation_id, updated_at) VALUES (?, ?, 0, ?)")
-                    .bind(client_id.to_string())
-                    .bind(actor.id.to_string())
-                    .bind(millis(clock.now()))
-                    .execute(&mut *conn)
-                    .await?;
-                0
-            }
-        };
-        // Ids increase, so the new ones are a suffix; each must follow the one before it.
-        let new = mutations.iter().map(|m| m.id).filter(|&id| id > last);
-        if let Some((expected, got)) = (last + 1..)
-            .zip(new)
-            .find(|(expected, got)| expected != got)
-        {
-            return Err(AppError::Conflict {
-                code: "mutation_gap",
-                message: format!(
-                    "This client's mutations must be numbered without gaps: after {} comes {expected}, not {got}.",
-                    expected - 1
-                ),
-            });
-        }
-
-        let mut results = Vec::with_capacity(mutations.len());
-        for m in mutations {
-            if m.id <= last {
-                // Already processed: answer what was decided then (the first answer may have been lost).
-                let stored: Option<String> = sqlx::query_scalar(
-                    "SELECT outcome FROM mutations WHERE client_id = ? AND mutation_id = ?",
-                )
-                .bind(client_id.to_string())
-                .bind(to_i64(m.id)?)
-                .fetch_optional(&mut *conn)
-                .await?;
-                let outcome = stored
-                    .and_then(|s| serde_json::from_str(&s).ok())
-                    .unwrap_or(Outcome::Duplicate);
-                results.push(MutationResult { id: m.id, outcome });
-                continue;
-            }
-            let now = clock.now();
-            let mut tx = conn.begin().await?;
-            let verdict = commit_mutation(&mut tx, ws, actor, &m.mutation, now).await?;
-            // The head once this mutation is done: its own change, or the head it left unchanged.
-            let seq = match verdict.as_ref().ok().and_then(|c| c.seq) {
-                Some(seq) => seq,
-                None => {
-                    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes")
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    u64::try_from(head).unwrap_or(0)
-                }
-            };
-            let outcome = match verdict {
-                Ok(_) => Outcome::Applied { seq },
-                Err(rejection) => Outcome::Rejected {
-                    message: rejection.to_string(),
-                    rejection,
-                },
-            };
-            sqlx::query(
-                "INSERT INTO mutations (client_id, mutation_id, user_id, name, ticket_id, args, created_at, processed_at, outcome, seq)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(client_id.to_string())
-            .bind(to_i64(m.id)?)
-            .bind(actor.id.to_string())
-            .bind(m.mutation.name())
-            .bind(m.mutation.ticket_id().to_string())
-            .bind(serde_json::to_string(&m.mutation)?)
-            .bind(millis(m.created_at))
-            .bind(millis(now))
-            .bind(serde_json::to_string(&outcome)?)
-            .bind(to_i64(seq)?)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE sync_clients SET last_mutation_id = ?, updated_at = ? WHERE client_id = ?",
-            )
-            .bind(to_i64(m.id)?)
-            .bind(millis(now))
-            .bind(client_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            last = m.id;
-            results.push(MutationResult { id: m.id, outcome });
-        }
-        Ok(PushResponse {
-            results,
-            last_mutation_id: last,
-        })
+        self.writer
+            .push(PushJob {
+                actor: actor.clone(),
+                workspace: ws,
+                client_id,
+                mutations,
+                clock: clock.clone(),
+            })
+            .await
     }
 
     /// The newest `seq`: the number of changes committed so far.
