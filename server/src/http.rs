@@ -18,6 +18,7 @@ use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::response::{IntoResponse, Response};
 use std::path::Path;
 use tower::ServiceBuilder;
+use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -41,7 +42,9 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api", api)
         .merge(shell(&state.dist))
-        .layer(CompressionLayer::new())
+        // The fastest level: a pull page of 1,000 tickets is 1.8 MB of JSON, which level 6 takes
+        // 34 ms to compress and level 1 14 ms, for 296 KB instead of 225 KB.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             csp,

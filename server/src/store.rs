@@ -1,9 +1,10 @@
 //! Storage on SQLite (WAL). Mutations are committed by one writer thread (`writer`), so commits
 //! are serialised and `seq` is gap-free and commit-ordered; the other writes (sessions, views,
 //! settings, the SLA scheduler's bookkeeping) go through a one-connection pool, and a small pool
-//! of readers never waits for either.
+//! of readers never waits for either. Pulls read on connections of their own (`readers`).
 
 mod auth;
+mod readers;
 pub mod sla;
 pub mod sync;
 mod tickets;
@@ -33,6 +34,8 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite")
 pub struct Store {
     /// Readers: any number of concurrent reads.
     pub(crate) read: SqlitePool,
+    /// Readers for reads of many rows (a pull), on blocking threads.
+    pub(crate) readers: readers::Readers,
     /// The writer of everything but mutations.
     pub(crate) write: SqlitePool,
     /// The writer of mutations: the only one that writes tickets, events and `changes`.
@@ -67,6 +70,7 @@ impl Store {
         let writer = Writer::start(path)?;
         Ok(Store {
             read,
+            readers: readers::Readers::new(path),
             write,
             writer,
             sessions: auth::SessionCache::default(),

@@ -44,7 +44,8 @@ use deskline_server::clock::Clock;
 use deskline_server::error::AppError;
 use deskline_server::seed::ensure_workspace;
 use deskline_server::store::Store;
-use deskline_shared::api::{Outcome, PushRequest, PushResponse};
+use deskline_server::store::sync::RawPull;
+use deskline_shared::api::{Outcome, PullResponse, PushRequest, PushResponse};
 use deskline_shared::sync::Outbox;
 use deskline_shared::{
     Actor, Channel, Event, Mutation, Preset, Priority, Ticket, Visibility, Workspace,
@@ -949,7 +950,7 @@ impl<'t> Sim<'t> {
                 .store()
                 .pull(
                     &self.clients[c].actor,
-                    self.ws(),
+                    std::sync::Arc::new(self.ws().clone()),
                     Some(client_id),
                     cookie,
                     Some(since),
@@ -958,7 +959,7 @@ impl<'t> Sim<'t> {
                 )
                 .await;
             let page = match page {
-                Ok(page) => page,
+                Ok(page) => on_the_wire(&page)?,
                 Err(AppError::Conflict {
                     code: "sync_reset", ..
                 }) => {
@@ -1307,7 +1308,7 @@ impl<'t> Sim<'t> {
                 .store()
                 .pull(
                     &self.clients[c].actor,
-                    self.ws(),
+                    std::sync::Arc::new(self.ws().clone()),
                     None,
                     cookie,
                     Some(0),
@@ -1316,6 +1317,7 @@ impl<'t> Sim<'t> {
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("bootstrap pull failed: {e:?}"))?;
+            let page = on_the_wire(&page)?;
             for ticket in page.tickets {
                 tickets.insert(ticket.id, ticket);
             }
@@ -1375,4 +1377,9 @@ fn outcome_name(outcome: &Outcome) -> String {
         Outcome::Rejected { rejection, .. } => format!("rejected ({rejection:?})"),
         Outcome::Duplicate => "duplicate".to_owned(),
     }
+}
+
+/// A pull page as a client reads it: the server's stored JSON, sent and decoded.
+fn on_the_wire(page: &RawPull) -> anyhow::Result<PullResponse> {
+    Ok(serde_json::from_slice(&serde_json::to_vec(page)?)?)
 }

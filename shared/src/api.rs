@@ -123,16 +123,19 @@ pub struct PushResponse {
 }
 
 /// Answer to `GET /api/sync/pull?cookie=SEQ&client_id=...`.
+///
+/// The server sends tickets and events as the JSON it stored them as (`T` and `E` are raw JSON
+/// there), without decoding and encoding each again; clients read them as [`Ticket`] and [`Event`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PullResponse {
+pub struct PullResponse<T = Ticket, E = Event> {
     /// Tickets changed since the cookie, in `seq` order, as the user may see them.
-    pub tickets: Vec<Ticket>,
+    pub tickets: Vec<T>,
     /// Ids of tickets the user may no longer see (moved to another team, ...).
     pub removed: Vec<Uuid>,
     /// The events carrying a message (replies and internal notes) of the tickets in `tickets`,
     /// committed after the cookie, in commit order. Absent from answers of older servers.
-    #[serde(default)]
-    pub messages: Vec<Event>,
+    #[serde(default = "Vec::new")]
+    pub messages: Vec<E>,
     /// The highest mutation id of this client the server has processed.
     pub last_mutation_id: u64,
     /// Pass as `cookie` next time.

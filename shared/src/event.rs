@@ -161,6 +161,9 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The name of the one kind that carries a message ([`EventKind::message`]).
+    pub const MESSAGE_ADDED: &'static str = "message_added";
+
     /// The kind's wire name, e.g. `status_changed`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -178,7 +181,7 @@ impl EventKind {
             EventKind::ArchiveChanged { .. } => "archive_changed",
             EventKind::SnoozeChanged { .. } => "snooze_changed",
             EventKind::TrashChanged { .. } => "trash_changed",
-            EventKind::MessageAdded(_) => "message_added",
+            EventKind::MessageAdded(_) => EventKind::MESSAGE_ADDED,
         }
     }
 

@@ -15,18 +15,43 @@ use uuid::Uuid;
 /// tickets assigned to them; or every ticket where the workspace allows it. Customers see only their
 /// own requests. The server's SQL filter mirrors this rule and is tested against it.
 pub fn can_see(actor: &Actor, ticket: &Ticket, workspace: &Workspace) -> bool {
-    match actor.role {
-        Role::Admin => true,
-        Role::Customer => ticket.requester.as_ref().is_some_and(|r| r.id == actor.id),
-        Role::Agent | Role::Leader => {
-            if workspace.agents_see_all_teams || ticket.assignee == Some(actor.id) {
-                return true;
-            }
-            match ticket.team {
-                None => true,
-                Some(team) => workspace
-                    .agent(actor.id)
-                    .is_some_and(|agent| agent.teams.contains(&team)),
+    Sight::of(ticket).visible_to(actor, workspace)
+}
+
+/// The fields of a ticket that decide who sees it, all [`can_see`] reads: the server keeps them
+/// in columns of their own, so it can judge a ticket (or a past state of one) without its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sight {
+    pub team: Option<Uuid>,
+    pub assignee: Option<Uuid>,
+    /// The requester's contact id.
+    pub requester: Option<Uuid>,
+}
+
+impl Sight {
+    pub fn of(ticket: &Ticket) -> Sight {
+        Sight {
+            team: ticket.team,
+            assignee: ticket.assignee,
+            requester: ticket.requester.as_ref().map(|r| r.id),
+        }
+    }
+
+    /// Whether `actor` may see a ticket with these fields; see [`can_see`].
+    pub fn visible_to(&self, actor: &Actor, workspace: &Workspace) -> bool {
+        match actor.role {
+            Role::Admin => true,
+            Role::Customer => self.requester == Some(actor.id),
+            Role::Agent | Role::Leader => {
+                if workspace.agents_see_all_teams || self.assignee == Some(actor.id) {
+                    return true;
+                }
+                match self.team {
+                    None => true,
+                    Some(team) => workspace
+                        .agent(actor.id)
+                        .is_some_and(|agent| agent.teams.contains(&team)),
+                }
             }
         }
     }

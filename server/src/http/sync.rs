@@ -4,14 +4,14 @@ use crate::AppState;
 use crate::auth::Staff;
 use crate::error::{AppError, AppResult};
 use crate::http::{ApiJson, ApiQuery};
-use crate::store::sync::MAX_PULL;
+use crate::store::sync::{MAX_PULL, RawPull};
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use deskline_shared::api::{Outcome, PullResponse, PushRequest, PushResponse};
+use deskline_shared::api::{Outcome, PushRequest, PushResponse};
 use serde::Deserialize;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -75,7 +75,7 @@ async fn pull(
     State(state): State<AppState>,
     Staff(user): Staff,
     ApiQuery(q): ApiQuery<PullQuery>,
-) -> AppResult<Json<PullResponse>> {
+) -> AppResult<Json<RawPull>> {
     let ws = state.workspace();
     let limit = q.limit.unwrap_or(500).min(MAX_PULL);
     Ok(Json(
@@ -83,7 +83,7 @@ async fn pull(
             .store
             .pull(
                 &user.actor(),
-                &ws,
+                ws,
                 q.client_id,
                 q.cookie.unwrap_or(0),
                 q.since,

@@ -4,11 +4,13 @@ use super::writer::PushJob;
 use super::{Store, uuid};
 use crate::clock::Clock;
 use crate::error::AppError;
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use deskline_shared::api::{PullResponse, PushMutation, PushResponse};
-use deskline_shared::queue::can_see;
-use deskline_shared::{Actor, Event, Ticket, Workspace};
-use sqlx::{Connection, Row, SqliteConnection};
+use deskline_shared::queue::Sight;
+use deskline_shared::{Actor, EventKind, Workspace};
+use rusqlite::params;
+use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -85,17 +87,20 @@ impl Store {
     /// (after `since` on the page's tickets; all of them for a ticket that came into sight), and
     /// `last_mutation_id` (a mutation leaves the outbox only once its effect has arrived, which
     /// is sure at `since` and, on the last page, at the head).
+    ///
+    /// Tickets and events go out as the JSON they were stored as; who sees a ticket is judged on
+    /// the columns that hold its team, assignee and requester.
     #[allow(clippy::too_many_arguments)]
     pub async fn pull(
         &self,
         actor: &Actor,
-        ws: &Workspace,
+        ws: Arc<Workspace>,
         client_id: Option<Uuid>,
         cookie: u64,
         since: Option<u64>,
         limit: u32,
         now: DateTime<Utc>,
-    ) -> Result<PullResponse, AppError> {
+    ) -> Result<RawPull, AppError> {
         let since = since.unwrap_or(cookie);
         if since > cookie {
             return Err(AppError::invalid(
@@ -106,124 +111,166 @@ impl Store {
             ));
         }
         let limit = limit.clamp(1, MAX_PULL);
-        let mut conn = self.read.acquire().await?;
-        // One read transaction: the head and the rows come from the same snapshot.
-        let mut tx = conn.begin().await?;
-        let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes")
-            .fetch_one(&mut *tx)
-            .await?;
-        let head = u64::try_from(head).unwrap_or(0);
-        if cookie > head {
-            return Err(AppError::Conflict {
-                code: "sync_reset",
-                message: format!(
-                    "The cookie {cookie} is ahead of this server (at {head}); discard the local copy and pull from 0."
-                ),
-            });
-        }
-        let rows = sqlx::query(
-            "SELECT data, seq FROM tickets WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-        )
-        .bind(i64::try_from(cookie).map_err(anyhow::Error::from)?)
-        .bind(i64::try_from(head).map_err(anyhow::Error::from)?)
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&mut *tx)
-        .await?;
-        let more = rows.len() > limit as usize;
-        let mut page = Vec::with_capacity(rows.len().min(limit as usize));
-        let mut new_cookie = head;
-        for row in rows.iter().take(limit as usize) {
-            page.push(serde_json::from_str::<Ticket>(
-                &row.get::<String, _>("data"),
-            )?);
-            if more {
-                new_cookie = u64::try_from(row.get::<i64, _>("seq")).unwrap_or(head);
-            }
-        }
-        let (tickets, hidden): (Vec<Ticket>, Vec<Ticket>) =
-            page.into_iter().partition(|t| can_see(actor, t, ws));
-        // Tickets that came into sight after `since`: their whole conversation is news.
-        let arrived = if since > 0 {
-            let seen = seen_before(&mut tx, actor, ws, &tickets, since, since).await?;
-            tickets
-                .iter()
-                .map(|t| t.id)
-                .filter(|id| !seen.contains(id))
-                .collect()
-        } else {
-            HashSet::new()
-        };
-        // Tickets moved out of the user's sight after the client may have got them: drop them.
-        let removed: Vec<Uuid> = seen_before(&mut tx, actor, ws, &hidden, since, cookie)
-            .await?
-            .into_iter()
-            .collect();
-        let (fresh, known): (Vec<Uuid>, Vec<Uuid>) = tickets
-            .iter()
-            .map(|t| t.id)
-            .partition(|id| arrived.contains(id));
-        let mut messages = messages_since(&mut tx, &known, since).await?;
-        messages.extend(messages_since(&mut tx, &fresh, 0).await?);
-        // Only mutations whose effects the client surely holds once it has taken in this page: a
-        // client drops a pending mutation on this answer, so acknowledging one whose ticket is
-        // still on a later page would hide the change until that page.
-        let covered = if more { since } else { new_cookie };
-        let last_mutation_id = match client_id {
-            Some(client) => sqlx::query_scalar::<_, i64>(
-                "SELECT COALESCE(MAX(mutation_id), 0) FROM mutations WHERE client_id = ? AND user_id = ? AND seq <= ?",
-            )
-            .bind(client.to_string())
-            .bind(actor.id.to_string())
-            .bind(to_i64(covered)?)
-            .fetch_one(&mut *tx)
+        let actor = actor.clone();
+        self.readers
+            .run(move |conn| {
+                // One read transaction: the head and the rows come from the same snapshot.
+                let tx = conn.transaction()?;
+                let page = read_pull(&tx, &actor, &ws, client_id, cookie, since, limit, now);
+                tx.finish()?;
+                page
+            })
             .await
-            .map(|id| u64::try_from(id).unwrap_or(0))?,
-            None => 0,
-        };
-        tx.commit().await?;
-        Ok(PullResponse {
-            tickets,
-            removed,
-            messages,
-            last_mutation_id,
-            cookie: new_cookie,
-            more,
-            head,
-            server_time: now,
-        })
     }
+}
+
+/// The body of [`Store::pull`], inside its read transaction.
+#[allow(clippy::too_many_arguments)]
+fn read_pull(
+    tx: &rusqlite::Transaction,
+    actor: &Actor,
+    ws: &Workspace,
+    client_id: Option<Uuid>,
+    cookie: u64,
+    since: u64,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<RawPull, AppError> {
+    let head: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
+        r.get(0)
+    })?;
+    let head = u64::try_from(head).unwrap_or(0);
+    if cookie > head {
+        return Err(AppError::Conflict {
+            code: "sync_reset",
+            message: format!(
+                "The cookie {cookie} is ahead of this server (at {head}); discard the local copy and pull from 0."
+            ),
+        });
+    }
+    let mut select = tx.prepare_cached(
+        "SELECT id, team_id, assignee_id, requester_id, data, seq FROM tickets
+         WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let mut rows = select.query(params![
+        to_i64(cookie)?,
+        to_i64(head)?,
+        i64::from(limit) + 1
+    ])?;
+    let mut tickets = Vec::new();
+    // The page's tickets the user sees now, and those they do not, with what decides it.
+    let mut visible = Vec::new();
+    let mut hidden = Vec::new();
+    let mut taken = 0;
+    let mut last_seq = head;
+    let mut more = false;
+    while let Some(row) = rows.next()? {
+        if taken == limit {
+            more = true;
+            break;
+        }
+        taken += 1;
+        let id = column_uuid(row, 0)?.context("a ticket without an id")?;
+        let sight = Sight {
+            team: column_uuid(row, 1)?,
+            assignee: column_uuid(row, 2)?,
+            requester: column_uuid(row, 3)?,
+        };
+        if sight.visible_to(actor, ws) {
+            tickets.push(RawValue::from_string(row.get(4)?)?);
+            visible.push((id, sight));
+        } else {
+            hidden.push((id, sight));
+        }
+        last_seq = u64::try_from(row.get::<_, i64>(5)?).unwrap_or(head);
+    }
+    let new_cookie = if more { last_seq } else { head };
+    // Tickets that came into sight after `since`: their whole conversation is news.
+    let (known, fresh): (Vec<Uuid>, Vec<Uuid>) = if since > 0 {
+        let seen = seen_before(tx, actor, ws, &visible, since, since)?;
+        visible
+            .iter()
+            .map(|(id, _)| *id)
+            .partition(|id| seen.contains(id))
+    } else {
+        (Vec::new(), visible.iter().map(|(id, _)| *id).collect())
+    };
+    // Tickets moved out of the user's sight after the client may have got them: drop them.
+    let removed: Vec<Uuid> = seen_before(tx, actor, ws, &hidden, since, cookie)?
+        .into_iter()
+        .collect();
+    let mut messages = messages_since(tx, &known, since)?;
+    messages.extend(messages_since(tx, &fresh, 0)?);
+    // Only mutations whose effects the client surely holds once it has taken in this page: a
+    // client drops a pending mutation on this answer, so acknowledging one whose ticket is
+    // still on a later page would hide the change until that page.
+    let covered = if more { since } else { new_cookie };
+    let last_mutation_id = match client_id {
+        Some(client) => tx
+            .prepare_cached(
+                "SELECT COALESCE(MAX(mutation_id), 0) FROM mutations
+                 WHERE client_id = ?1 AND user_id = ?2 AND seq <= ?3",
+            )?
+            .query_row(
+                params![client.to_string(), actor.id.to_string(), to_i64(covered)?],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|id| u64::try_from(id).unwrap_or(0))?,
+        None => 0,
+    };
+    Ok(PullResponse {
+        tickets,
+        removed,
+        messages,
+        last_mutation_id,
+        cookie: new_cookie,
+        more,
+        head,
+        server_time: now,
+    })
+}
+
+/// A pull page with tickets and events as the JSON stored for them; it serialises exactly as the
+/// [`PullResponse`] clients read.
+pub type RawPull = PullResponse<Box<RawValue>, Box<RawValue>>;
+
+/// A column holding an id, or NULL.
+fn column_uuid(row: &rusqlite::Row, column: usize) -> anyhow::Result<Option<Uuid>> {
+    row.get_ref(column)?.as_str_or_null()?.map(uuid).transpose()
 }
 
 /// The events of `tickets` committed after `cookie` that carry a message, by `seq` and then in
 /// the order they were appended.
-async fn messages_since(
-    conn: &mut SqliteConnection,
+fn messages_since(
+    tx: &rusqlite::Transaction,
     tickets: &[Uuid],
     cookie: u64,
-) -> anyhow::Result<Vec<Event>> {
+) -> anyhow::Result<Vec<Box<RawValue>>> {
     if tickets.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<String> = tickets.iter().map(Uuid::to_string).collect();
-    // Every event that carries a message also wrote a `messages` row under its change, so the
-    // semi-join narrows the read to those changes whatever the event kind is called; the check
-    // on the decoded event below is the rule itself.
-    let rows: Vec<String> = sqlx::query_scalar(
+    // A change that adds a message writes a `messages` row under its `seq`, which narrows the read
+    // to those changes; the kind picks the message's own event among the change's.
+    let mut select = tx.prepare_cached(
         "SELECT e.data FROM events e
-         WHERE e.ticket_id IN (SELECT value FROM json_each(?1)) AND e.seq > ?2
-           AND EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = e.ticket_id AND m.seq = e.seq)
+         WHERE (e.ticket_id, e.seq) IN (SELECT m.ticket_id, m.seq FROM messages m
+                                        WHERE m.ticket_id IN (SELECT value FROM json_each(?1))
+                                          AND m.seq > ?2)
+           AND e.kind = ?3
          ORDER BY e.seq, e.id",
-    )
-    .bind(serde_json::to_string(&ids)?)
-    .bind(to_i64(cookie)?)
-    .fetch_all(&mut *conn)
-    .await?;
+    )?;
+    let rows = select.query_map(
+        params![
+            serde_json::to_string(&ids)?,
+            to_i64(cookie)?,
+            EventKind::MESSAGE_ADDED
+        ],
+        |row| row.get::<_, String>(0),
+    )?;
     let mut messages = Vec::new();
     for data in rows {
-        let event: Event = serde_json::from_str(&data)?;
-        if event.kind.message().is_some() {
-            messages.push(event);
-        }
+        messages.push(RawValue::from_string(data?)?);
     }
     Ok(messages)
 }
@@ -237,14 +284,14 @@ fn to_i64(n: u64) -> anyhow::Result<i64> {
 /// client paging from `since` may hold: the state at `since`, or one that followed a change up to
 /// `cookie` (an earlier page of the run carried the ticket as it then was). With `since ==
 /// cookie`, that is the state at `since` alone. Each change records the team and assignee before
-/// it, which is all visibility reads. Only such tickets are reported as removed, so nobody
-/// learns of tickets they were never shown. One read for a whole page (a read per ticket was
-/// most of a pull).
-async fn seen_before(
-    conn: &mut SqliteConnection,
+/// it, which is all visibility reads of staff. Only such tickets are reported as removed, so
+/// nobody learns of tickets they were never shown. One read for a whole page, which visits only
+/// the changes it needs: those after `since`, up to each ticket's first after `cookie`.
+fn seen_before(
+    tx: &rusqlite::Transaction,
     actor: &Actor,
     ws: &Workspace,
-    tickets: &[Ticket],
+    tickets: &[(Uuid, Sight)],
     since: u64,
     cookie: u64,
 ) -> anyhow::Result<HashSet<Uuid>> {
@@ -252,42 +299,35 @@ async fn seen_before(
     if !actor.role.is_staff() || tickets.is_empty() {
         return Ok(seen);
     }
-    let by_id: HashMap<Uuid, &Ticket> = tickets.iter().map(|t| (t.id, t)).collect();
-    let ids: Vec<String> = tickets.iter().map(|t| t.id.to_string()).collect();
+    let by_id: HashMap<Uuid, Sight> = tickets.iter().copied().collect();
+    let ids: Vec<String> = tickets.iter().map(|(id, _)| id.to_string()).collect();
     // The state before each change after `since`, up to the first change after `cookie` (the
     // state before that one is the newest a page up to `cookie` can have carried).
-    let rows = sqlx::query(
-        "SELECT c.ticket_id, c.prev_existed, c.prev_team_id, c.prev_assignee_id
-         FROM changes c
-         WHERE c.ticket_id IN (SELECT value FROM json_each(?1)) AND c.seq > ?2
-           AND c.seq <= (SELECT MIN(f.seq) FROM changes f
-                         WHERE f.ticket_id = c.ticket_id AND f.seq > ?3)",
-    )
-    .bind(serde_json::to_string(&ids)?)
-    .bind(to_i64(since)?)
-    .bind(to_i64(cookie)?)
-    .fetch_all(conn)
-    .await?;
-    for row in rows {
-        // Created after `since`: no state before this change existed.
-        if row.get::<i64, _>("prev_existed") == 0 {
-            continue;
-        }
-        let id = uuid(&row.get::<String, _>("ticket_id"))?;
-        let Some(ticket) = by_id.get(&id).filter(|_| !seen.contains(&id)) else {
+    let mut select = tx.prepare_cached(
+        "WITH page (ticket_id, upto) AS (
+             SELECT j.value, (SELECT MIN(f.seq) FROM changes f WHERE f.ticket_id = j.value AND f.seq > ?3)
+             FROM json_each(?1) j)
+         SELECT c.ticket_id, c.prev_team_id, c.prev_assignee_id
+         FROM page JOIN changes c ON c.ticket_id = page.ticket_id AND c.seq > ?2 AND c.seq <= page.upto
+         -- Created after `since`: no state before this change existed.
+         WHERE c.prev_existed = 1",
+    )?;
+    let mut rows = select.query(params![
+        serde_json::to_string(&ids)?,
+        to_i64(since)?,
+        to_i64(cookie)?
+    ])?;
+    while let Some(row) = rows.next()? {
+        let id = column_uuid(row, 0)?.context("a ticket without an id")?;
+        let Some(now) = by_id.get(&id).filter(|_| !seen.contains(&id)) else {
             continue;
         };
-        let column = |column: &str| {
-            row.get::<Option<String>, _>(column)
-                .map(|s| uuid(&s))
-                .transpose()
+        let before = Sight {
+            team: column_uuid(row, 1)?,
+            assignee: column_uuid(row, 2)?,
+            ..*now
         };
-        let before = Ticket {
-            team: column("prev_team_id")?,
-            assignee: column("prev_assignee_id")?,
-            ..(*ticket).clone()
-        };
-        if can_see(actor, &before, ws) {
+        if before.visible_to(actor, ws) {
             seen.insert(id);
         }
     }
