@@ -8,6 +8,7 @@ pub mod event;
 pub mod export;
 pub mod filter;
 pub mod fixtures;
+pub mod hash;
 pub mod index;
 mod instant;
 pub mod mutation;

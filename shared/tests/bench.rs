@@ -6,7 +6,7 @@
 
 use deskline_shared::filter::{Filter, FilterContext, haystack};
 use deskline_shared::fixtures::workload::workload;
-use deskline_shared::index::QueueIndex;
+use deskline_shared::index::{Bits, QueueIndex};
 use deskline_shared::query;
 use deskline_shared::queue::Sort;
 use deskline_shared::sla::{Schedule, SlaEngine, SlaState, Zone, cases};
@@ -148,8 +148,11 @@ fn measure_queue(target: &str) -> Vec<String> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(TICKETS);
     let (ws, engine, tickets, now) = workload(42, n);
+    let sort = Sort::SlaDeadline;
     let start = clock_ms();
     let index = QueueIndex::build(&tickets, &ws, &engine);
+    // An order is sorted when a list first asks for it: the first list's is part of a load.
+    let _ = index.sorted(&Bits::default(), sort).next();
     let build_ms = clock_ms() - start;
     let zone = Zone::default();
     let me = ws.agents[0].id;
@@ -160,7 +163,6 @@ fn measure_queue(target: &str) -> Vec<String> {
         zone: &zone,
     };
     let filter = query::parse(QUERY, &ws).expect("the representative query parses");
-    let sort = Sort::SlaDeadline;
     // An admin's view: every ticket, as the JavaScript baseline filters.
     let admin = deskline_shared::Actor {
         id: me,

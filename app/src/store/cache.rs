@@ -111,7 +111,7 @@ pub struct Snapshot {
     /// Where an unfinished run of pull pages began (see the server's `Store::pull`).
     pub since: Option<u64>,
     /// Confirmed tickets.
-    pub tickets: HashMap<Uuid, Ticket>,
+    pub tickets: deskline_shared::hash::HashMap<Uuid, Ticket>,
     /// The outbox, with its client id and numbering (`None`: never synced from this browser).
     pub outbox: Option<Outbox>,
 }
@@ -456,7 +456,7 @@ impl Cache {
         let workspace = get_meta(&meta, "workspace").await?;
         let (cookie, since) = read_position(&meta).await?;
         // In key order: a later chunk's version of a ticket is the newer one.
-        let mut tickets: HashMap<Uuid, Ticket> = HashMap::new();
+        let mut tickets = deskline_shared::hash::HashMap::default();
         for chunk in chunks.iter() {
             let bytes = chunk.unchecked_into::<js_sys::Uint8Array>().to_vec();
             let chunk: Chunk =

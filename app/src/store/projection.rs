@@ -12,10 +12,10 @@
 //! copied, which is what keeps 100,000 tickets interactive.
 
 use super::Pending;
+use deskline_shared::hash::{HashMap, HashSet};
 use deskline_shared::index::QueueIndex;
 use deskline_shared::sla::SlaEngine;
 use deskline_shared::{Actor, Context, Event, Ticket, Workspace, apply};
-use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Above this many changed tickets the index is built afresh instead of updated one by one.
@@ -43,12 +43,12 @@ pub struct Projection {
 impl Default for Projection {
     fn default() -> Self {
         Projection {
-            confirmed: HashMap::new(),
-            overlay: HashMap::new(),
-            pending_events: HashMap::new(),
-            saving: HashSet::new(),
+            confirmed: HashMap::default(),
+            overlay: HashMap::default(),
+            pending_events: HashMap::default(),
+            saving: HashSet::default(),
             index: QueueIndex::new(),
-            dirty: HashSet::new(),
+            dirty: HashSet::default(),
             generation: 0,
         }
     }
@@ -120,9 +120,9 @@ impl Projection {
     /// Replays `pending` over confirmed state and brings the index up to date with every ticket
     /// that changed since the last replay. Returns whether anything the user sees changed.
     pub fn replay(&mut self, pending: &[Pending], rules: &Rules<'_>) -> bool {
-        let mut overlay: HashMap<Uuid, Ticket> = HashMap::new();
-        let mut pending_events: HashMap<Uuid, Vec<Event>> = HashMap::new();
-        let mut saving = HashSet::new();
+        let mut overlay: HashMap<Uuid, Ticket> = HashMap::default();
+        let mut pending_events: HashMap<Uuid, Vec<Event>> = HashMap::default();
+        let mut saving = HashSet::default();
         for entry in pending {
             let id = entry.mutation.ticket_id();
             saving.insert(id);

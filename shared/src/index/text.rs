@@ -5,8 +5,9 @@
 
 use super::bits::Bits;
 use crate::filter::{each_word, normalize, text_fields};
+use crate::hash::HashMap;
 use crate::ticket::Ticket;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Clone)]
 pub(super) struct TextIndex {
