@@ -90,7 +90,10 @@ pub fn app(state: AppState) -> Router {
 /// the manifest need.
 fn shell<S: Clone + Send + Sync + 'static>(dist: &Path) -> Router<S> {
     let no_cache = HeaderValue::from_static("no-cache");
-    let files = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+    // `cargo xtask` writes a gzip copy of each file beside it (`precompress`), sent as it is.
+    let files = ServeDir::new(dist)
+        .precompressed_gzip()
+        .fallback(ServeFile::new(dist.join("index.html")).precompressed_gzip());
     let worker = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
