@@ -259,4 +259,46 @@ mod tests {
         let (_, _, cache) = get("/app-0123456789abcdef.js").await;
         assert_eq!(cache, None, "hashed files may be cached");
     }
+
+    #[tokio::test]
+    async fn a_gzip_copy_beside_a_file_is_sent_as_it_is_to_browsers_that_take_gzip() {
+        use axum::body::{Body, to_bytes};
+        use tower::ServiceExt as _;
+        // Setup: a file with the copy `cargo xtask` writes, and one without.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
+        std::fs::write(dir.path().join("app.js"), "export {};").unwrap();
+        std::fs::write(dir.path().join("app.js.gz"), b"pretend gzip bytes").unwrap();
+        std::fs::write(dir.path().join("other.js"), "export {};").unwrap();
+        let get = |path: &'static str, gzip: bool| {
+            let shell = shell::<()>(dir.path());
+            async move {
+                let mut req = Request::get(path);
+                if gzip {
+                    req = req.header(header::ACCEPT_ENCODING, "gzip");
+                }
+                let res = shell
+                    .oneshot(req.body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let encoding = res
+                    .headers()
+                    .get(header::CONTENT_ENCODING)
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let body = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+                (encoding, body)
+            }
+        };
+        // Exec and check: the copy to those who take gzip, the file to others, and a file
+        // without a copy as it is (the router's compression layer, not tested here, gzips it).
+        let (encoding, body) = get("/app.js", true).await;
+        assert_eq!(encoding.as_deref(), Some("gzip"));
+        assert_eq!(&body[..], b"pretend gzip bytes");
+        let (encoding, body) = get("/app.js", false).await;
+        assert_eq!(encoding, None);
+        assert_eq!(&body[..], b"export {};");
+        let (encoding, body) = get("/other.js", true).await;
+        assert_eq!(encoding, None);
+        assert_eq!(&body[..], b"export {};");
+    }
 }
