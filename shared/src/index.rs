@@ -121,8 +121,9 @@ pub struct QueueIndex {
     phone: Vec<Option<Box<str>>>,
     schedule: Vec<Schedule>,
     text: TextIndex,
-    /// Whether `text` covers every ticket; see [`QueueIndex::build_columns`].
-    text_ready: bool,
+    /// The slots below this have their free text in `text`, and are kept up to date; `usize::MAX`
+    /// once every ticket's is (see [`QueueIndex::build_columns`]).
+    text_upto: usize,
     /// One list of live slots per [`Sort::ALL`] entry, in that order, each sorted when first
     /// asked for ([`QueueIndex::order`]): a load paints the list in one order, and sorting the
     /// other four was a third of building the index. Once sorted, an order is kept up to date.
@@ -142,7 +143,7 @@ impl QueueIndex {
     pub fn new() -> QueueIndex {
         QueueIndex {
             orders: vec![OnceLock::new(); Sort::ALL.len()],
-            text_ready: true,
+            text_upto: usize::MAX,
             ..QueueIndex::default()
         }
     }
@@ -160,44 +161,63 @@ impl QueueIndex {
     }
 
     /// [`QueueIndex::build`] without the free text, which is two thirds of the work: a load
-    /// shows its first list sooner and indexes the text after ([`QueueIndex::index_text`]).
-    /// Until then the columns are kept up to date as usual, and a filter with free text matches
-    /// nothing, so a caller about to ask for words indexes the text first.
+    /// shows its first list sooner and indexes the text after, a part at a time
+    /// ([`QueueIndex::index_text_part`]) or at once ([`QueueIndex::index_text`]). Until then the
+    /// columns are kept up to date as usual, and a filter with free text must not be asked, so a
+    /// caller about to ask for words indexes the rest of the text first.
     pub fn build_columns<'a>(
         tickets: impl IntoIterator<Item = &'a Ticket>,
         workspace: &Workspace,
         engine: &SlaEngine,
     ) -> QueueIndex {
         let mut index = QueueIndex::new();
-        index.text_ready = false;
+        index.text_upto = 0;
         index.fill(tickets, workspace, engine);
         index
     }
 
     /// Whether the free text of every ticket is indexed.
     pub fn text_ready(&self) -> bool {
-        self.text_ready
+        self.text_upto == usize::MAX
     }
 
     /// Indexes the free text of `tickets`, which must be the tickets indexed now, after
-    /// [`QueueIndex::build_columns`]. Nothing to do when the text is ready.
+    /// [`QueueIndex::build_columns`]: all that is left of it. Nothing to do when the text is ready.
     pub fn index_text<'a>(&mut self, tickets: impl IntoIterator<Item = &'a Ticket>) {
-        if self.text_ready {
+        if self.text_ready() {
             return;
         }
-        // In slot order, so each word's postings are appended rather than inserted.
-        let mut by_slot: Vec<Option<&Ticket>> = vec![None; self.ids.len()];
-        for ticket in tickets {
-            if let Some(&slot) = self.slot_of.get(&ticket.id) {
-                by_slot[slot as usize] = Some(ticket);
+        let by_id: HashMap<Uuid, &Ticket> = tickets.into_iter().map(|t| (t.id, t)).collect();
+        self.index_text_part(|id| by_id.get(&id).copied(), usize::MAX);
+    }
+
+    /// Indexes the free text of up to `slots` more slots, in slot order (so each word's postings
+    /// are appended rather than inserted), reading each slot's ticket with `ticket`. Returns
+    /// whether the text is now ready. Changes meanwhile keep the slots already done up to date,
+    /// and the others are read as they are when their turn comes: a load indexes the text in
+    /// parts between which the page answers the user.
+    pub fn index_text_part<'a>(
+        &mut self,
+        ticket: impl Fn(Uuid) -> Option<&'a Ticket>,
+        slots: usize,
+    ) -> bool {
+        if self.text_ready() {
+            return true;
+        }
+        let end = self.text_upto.saturating_add(slots).min(self.ids.len());
+        for s in self.text_upto..end {
+            if self.live.get(s)
+                && let Some(t) = ticket(self.ids[s])
+            {
+                self.text.set(s as u32, Some(t));
             }
         }
-        for (slot, ticket) in by_slot.into_iter().enumerate() {
-            if let Some(ticket) = ticket {
-                self.text.set(slot as u32, Some(ticket));
-            }
-        }
-        self.text_ready = true;
+        self.text_upto = if end == self.ids.len() {
+            usize::MAX
+        } else {
+            end
+        };
+        self.text_ready()
     }
 
     /// Indexes `tickets` into an empty index: the columns in one pass, each order sorted once.
@@ -208,7 +228,7 @@ impl QueueIndex {
         engine: &SlaEngine,
     ) {
         let tickets = tickets.into_iter();
-        self.slot_of.reserve(tickets.size_hint().0);
+        self.reserve(tickets.size_hint().0);
         for ticket in tickets {
             let slot = self.claim(ticket.id);
             self.write(slot, ticket, workspace, engine);
@@ -289,7 +309,7 @@ impl QueueIndex {
             self.tag_bits[tag as usize].clear(s);
         }
         self.tags[s] = Box::default();
-        if self.text_ready {
+        if s < self.text_upto {
             self.text.set(slot, None);
         }
         self.reference[s] = None;
@@ -310,6 +330,31 @@ impl QueueIndex {
             }
         }
         self.orders[sort_slot(Sort::SlaDeadline)] = OnceLock::new();
+    }
+
+    /// Room for `n` more slots in the map and every column.
+    fn reserve(&mut self, n: usize) {
+        self.slot_of.reserve(n);
+        self.ids.reserve(n);
+        self.status.reserve(n);
+        self.category.reserve(n);
+        self.priority.reserve(n);
+        self.ticket_type.reserve(n);
+        self.channel.reserve(n);
+        self.assignee.reserve(n);
+        self.team.reserve(n);
+        self.requester.reserve(n);
+        self.tags.reserve(n);
+        self.created.reserve(n);
+        self.updated.reserve(n);
+        self.completed_in.reserve(n);
+        self.unassigned_since.reserve(n);
+        self.filed.reserve(n);
+        self.snoozed_until.reserve(n);
+        self.reference.reserve(n);
+        self.email.reserve(n);
+        self.phone.reserve(n);
+        self.schedule.reserve(n);
     }
 
     fn claim(&mut self, id: Uuid) -> u32 {
@@ -397,7 +442,7 @@ impl QueueIndex {
             .and_then(|r| r.phone.as_deref())
             .map(|p| digits(p).into());
         self.schedule[s] = engine.schedule(t);
-        if self.text_ready {
+        if s < self.text_upto {
             self.text.set(slot, Some(t));
         }
     }
@@ -492,7 +537,7 @@ impl QueueIndex {
     fn refine(&self, sel: &mut Bits, f: &Filter, ctx: &FilterContext<'_>) {
         // Word lists and tags first, as whole bitsets: they are usually the narrowest.
         debug_assert!(
-            self.text_ready || f.text.is_empty(),
+            self.text_ready() || f.text.is_empty(),
             "free text asked of an index without it"
         );
         for term in &f.text {

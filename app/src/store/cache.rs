@@ -456,11 +456,19 @@ impl Cache {
         let workspace = get_meta(&meta, "workspace").await?;
         let (cookie, since) = read_position(&meta).await?;
         // In key order: a later chunk's version of a ticket is the newer one.
-        let mut tickets = deskline_shared::hash::HashMap::default();
-        for chunk in chunks.iter() {
-            let bytes = chunk.unchecked_into::<js_sys::Uint8Array>().to_vec();
-            let chunk: Chunk =
-                postcard::from_bytes(&bytes).map_err(|e| CacheError::Failed(e.to_string()))?;
+        let chunks = chunks
+            .iter()
+            .map(|chunk| {
+                let bytes = chunk.unchecked_into::<js_sys::Uint8Array>().to_vec();
+                postcard::from_bytes::<Chunk>(&bytes).map_err(|e| CacheError::Failed(e.to_string()))
+            })
+            .collect::<Result<Vec<Chunk>>>()?;
+        // Sized once: growing the map moved every ticket again at each doubling.
+        let mut tickets = deskline_shared::hash::HashMap::with_capacity_and_hasher(
+            chunks.iter().map(|c| c.tickets.len()).sum(),
+            Default::default(),
+        );
+        for chunk in chunks {
             for ticket in chunk.tickets {
                 tickets.insert(ticket.id, ticket);
             }

@@ -192,10 +192,17 @@ impl Projection {
         changed
     }
 
-    /// Indexes the tickets' free text if a load left it for later. Returns whether it did.
+    /// Indexes the tickets' free text if a load left it for later, all that is left of it.
+    /// Returns whether it did.
     pub fn index_text(&mut self) -> bool {
+        self.index_text_part(usize::MAX).is_some()
+    }
+
+    /// Indexes the free text of up to `slots` more tickets if a load left it for later: `None`
+    /// when there was nothing to do, else whether the text is now complete.
+    pub fn index_text_part(&mut self, slots: usize) -> Option<bool> {
         if self.index.text_ready() {
-            return false;
+            return None;
         }
         let Projection {
             confirmed,
@@ -203,14 +210,13 @@ impl Projection {
             index,
             ..
         } = self;
-        let projected = confirmed
-            .iter()
-            .filter(|(id, _)| !overlay.contains_key(id))
-            .map(|(_, t)| t)
-            .chain(overlay.values());
-        index.index_text(projected);
-        self.generation += 1;
-        true
+        let done =
+            index.index_text_part(|id| overlay.get(&id).or_else(|| confirmed.get(&id)), slots);
+        if done {
+            // Lists with words may now be asked for.
+            self.generation += 1;
+        }
+        Some(done)
     }
 
     /// Every confirmed ticket, in no particular order.
