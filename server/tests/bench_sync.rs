@@ -110,6 +110,30 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank - 1]
 }
 
+/// Pushes mutation `id` of `client_id`, a `set_priority` of `ticket`; returns the answer's body
+/// once it has all arrived.
+async fn push_priority(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: Uuid,
+    id: u64,
+    ticket: Uuid,
+    priority: Priority,
+) -> Vec<u8> {
+    let body = json!({"client_id": client_id, "mutations": [{
+        "id": id, "created_at": chrono::Utc::now(), "name": "set_priority",
+        "args": {"ticket_id": ticket, "priority": priority},
+    }]});
+    let res = http
+        .post(format!("{base}/api/sync/push"))
+        .json(&body)
+        .send()
+        .await
+        .expect("push");
+    assert!(res.status().is_success(), "push answered {}", res.status());
+    res.bytes().await.expect("body").to_vec()
+}
+
 /// One client: its own client id and ticket, one mutation per push, each one a change (the
 /// priority goes back and forth). Returns each push's latency in ms and how many were applied.
 async fn push_loop(base: String, cookie: String, ticket: Ticket) -> (Vec<f64>, usize) {
@@ -124,19 +148,8 @@ async fn push_loop(base: String, cookie: String, ticket: Ticket) -> (Vec<f64>, u
     let mut applied = 0;
     for id in 1..=PUSHES_PER_CLIENT as u64 {
         let priority = if id % 2 == 1 { other } else { ticket.priority };
-        let body = json!({"client_id": client_id, "mutations": [{
-            "id": id, "created_at": chrono::Utc::now(), "name": "set_priority",
-            "args": {"ticket_id": ticket.id, "priority": priority},
-        }]});
         let started = Instant::now();
-        let res = http
-            .post(format!("{base}/api/sync/push"))
-            .json(&body)
-            .send()
-            .await
-            .expect("push");
-        assert!(res.status().is_success(), "push answered {}", res.status());
-        let bytes = res.bytes().await.expect("body");
+        let bytes = push_priority(&http, &base, client_id, id, ticket.id, priority).await;
         latencies.push(started.elapsed().as_secs_f64() * 1_000.0);
         let answer: PushResponse = serde_json::from_slice(&bytes).expect("a push response");
         if matches!(answer.results[0].outcome, Outcome::Applied { .. }) {
@@ -170,18 +183,7 @@ async fn paced_loop(
         } else {
             ticket.priority
         };
-        let body = json!({"client_id": client_id, "mutations": [{
-            "id": id, "created_at": chrono::Utc::now(), "name": "set_priority",
-            "args": {"ticket_id": ticket.id, "priority": priority},
-        }]});
-        let res = http
-            .post(format!("{base}/api/sync/push"))
-            .json(&body)
-            .send()
-            .await
-            .expect("push");
-        assert!(res.status().is_success(), "push answered {}", res.status());
-        res.bytes().await.expect("body");
+        push_priority(&http, &base, client_id, id, ticket.id, priority).await;
         latencies.push(due.elapsed().as_secs_f64() * 1_000.0);
         due += period;
     }
