@@ -888,6 +888,15 @@ impl Store {
             + self.unsaved.with_untracked(Vec::len)
     }
 
+    /// Whether a change made in this tab is still on its way into the stored outbox.
+    pub(crate) fn has_unstored(&self) -> bool {
+        self.flushing.try_get_value().unwrap_or(false)
+            || self
+                .unsaved
+                .try_with_untracked(|u| !u.is_empty())
+                .unwrap_or(false)
+    }
+
     /// Whether some mutation waits to be sent.
     fn has_unsent(&self) -> bool {
         self.outbox.with_untracked(Outbox::has_unsent)

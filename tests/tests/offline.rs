@@ -343,6 +343,31 @@ async fn notices(browser: &Browser) -> Result<Vec<String>> {
     Ok(texts)
 }
 
+/// Whether leaving the page now would ask the user to stay (a `beforeunload` the page cancels).
+async fn leave(browser: &Browser) -> Result<bool> {
+    let asked = js(
+        browser,
+        "const e = new Event('beforeunload', { cancelable: true });\n\
+         window.dispatchEvent(e);\n\
+         return e.defaultPrevented;",
+    )
+    .await?;
+    asked.as_bool().context("not a boolean")
+}
+
+/// Clicks Start and, in the same task (before the change can reach IndexedDB), tries to leave.
+async fn start_and_leave(browser: &Browser) -> Result<bool> {
+    let asked = js(
+        browser,
+        "document.querySelector('[data-testid=btn-start]').click();\n\
+         const e = new Event('beforeunload', { cancelable: true });\n\
+         window.dispatchEvent(e);\n\
+         return e.defaultPrevented;",
+    )
+    .await?;
+    asked.as_bool().context("not a boolean")
+}
+
 /// How many elements match `css`.
 async fn count(browser: &Browser, css: &str) -> Result<usize> {
     Ok(browser.client.find_all(Locator::Css(css)).await?.len())
@@ -501,8 +526,19 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
     {
         let (t, p) = &mut plan[0];
         let view = workspace.find_and_open(&p.reference, &p.id).await?;
-        view.start().await?;
+        // Leaving the page while Start is on its way into the stored outbox: the browser asks.
+        // Once it is stored, leaving is quiet (the outbox survives the page).
+        browser.wait_for("[data-testid=btn-start]").await?;
+        ensure!(
+            start_and_leave(&browser).await?,
+            "leaving the page while a change was being stored did not ask to stay"
+        );
         view.wait_value("ticket-status", &open_status).await?;
+        browser
+            .wait_until("leaving the page is quiet again", || async {
+                Ok(!leave(&browser).await?)
+            })
+            .await?;
         send(&view, false, reply_1).await?;
         send(&view, true, note_1).await?;
         let priority = other_priority(&[priority_of(t)], &["urgent", "high"]);

@@ -67,6 +67,12 @@ pub fn WorkspacePage(me: Me) -> impl IntoView {
                     if let Some(cache) = cache {
                         let _ = cache.save_identity(&me, ws).await;
                     }
+                    // Whoever used this browser before: their copy goes, unless it still holds
+                    // changes for the server. In the background: the workspace need not wait.
+                    let me = me.id;
+                    leptos::task::spawn_local(async move {
+                        let _ = crate::store::cache::Cache::forget_others(me).await;
+                    });
                 }
             }
             // The page may be gone by now (signed out meanwhile).

@@ -420,6 +420,47 @@ impl Cache {
         Ok(())
     }
 
+    /// Deletes the local copies other users left in this browser, so the next person to sign in
+    /// on a shared computer does not carry the last one's tickets on disk. A copy that still holds
+    /// changes the server has not received stays, until its owner signs in here again and they
+    /// go out. Returns the users whose copies were deleted; a copy that cannot be opened now
+    /// (another tab holds an older version open) is left for the next sign-in.
+    pub async fn forget_others(user: Uuid) -> Result<Vec<Uuid>> {
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or(CacheError::Unavailable)?;
+        // `indexedDB.databases()` is behind web-sys's unstable flag; every current browser has it.
+        let list = js_sys::Reflect::get(&factory, &JsValue::from_str("databases"))?;
+        let Some(list) = list.dyn_ref::<js_sys::Function>() else {
+            return Ok(Vec::new());
+        };
+        let infos: Array = JsFuture::from(Promise::from(list.call0(&factory)?))
+            .await?
+            .unchecked_into();
+        let mut forgotten = Vec::new();
+        for info in infos.iter() {
+            let other = js_sys::Reflect::get(&info, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|name| name.as_string())
+                .and_then(|name| Uuid::parse_str(name.strip_prefix("deskline-")?).ok());
+            let Some(other) = other.filter(|other| *other != user) else {
+                continue;
+            };
+            let Ok(copy) = Cache::open(other, || ()).await else {
+                continue;
+            };
+            let unsent = copy
+                .outbox()
+                .await
+                .map(|outbox| outbox.is_some_and(|o| o.has_unsent()));
+            copy.close();
+            if matches!(unsent, Ok(false)) && Cache::delete(other).await.is_ok() {
+                forgotten.push(other);
+            }
+        }
+        Ok(forgotten)
+    }
+
     /// A read-write transaction. `strict` asks the browser to flush to disk before reporting it
     /// complete (the outbox); pulls can be redone, so they take the faster relaxed kind.
     /// web-sys offers the options only behind its unstable flag, so they are passed by hand.
@@ -657,6 +698,8 @@ async fn read_outbox(store: &IdbObjectStore, meta: &IdbObjectStore) -> Result<Op
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
     use super::*;
+    use deskline_shared::Mutation;
+    use deskline_shared::api::PushResponse;
     use deskline_shared::fixtures;
     use deskline_shared::preset::Preset;
     use wasm_bindgen_test::*;
@@ -764,6 +807,87 @@ mod tests {
         assert_eq!(message_pages(&cache).await, 0);
         cache.close();
         Cache::delete(user).await.unwrap();
+    }
+
+    /// The users with a local copy in this browser.
+    async fn copies() -> Vec<Uuid> {
+        let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
+        let list: js_sys::Function = js_sys::Reflect::get(&factory, &"databases".into())
+            .unwrap()
+            .unchecked_into();
+        let infos: Array = JsFuture::from(Promise::from(list.call0(&factory).unwrap()))
+            .await
+            .unwrap()
+            .unchecked_into();
+        infos
+            .iter()
+            .filter_map(|info| {
+                let name = js_sys::Reflect::get(&info, &"name".into())
+                    .ok()?
+                    .as_string()?;
+                Uuid::parse_str(name.strip_prefix("deskline-")?).ok()
+            })
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn signing_in_deletes_other_users_copies_unless_they_hold_unsent_changes() {
+        let ws = fixtures::workspace(Preset::SupportModule);
+        let ticket = fixtures::ticket(&ws, Uuid::from_u128(1)).0;
+        let [done_with, unsent, acknowledged, me] = [(); 4].map(|()| Uuid::now_v7());
+        let start = |at| {
+            (
+                Mutation::Start {
+                    ticket_id: ticket.id,
+                },
+                at,
+            )
+        };
+        for user in [done_with, unsent, acknowledged, me] {
+            let cache = Cache::open(user, || ()).await.unwrap();
+            cache
+                .save_page(&page(vec![ticket.clone()], vec![], 10), None, false)
+                .await
+                .unwrap();
+            if user == unsent || user == acknowledged {
+                cache
+                    .update_outbox(Uuid::now_v7(), |o| o.enqueue([start(fixtures::at(1))]))
+                    .await
+                    .unwrap();
+            }
+            if user == acknowledged {
+                // The server answered: it has the change.
+                cache
+                    .update_outbox(Uuid::now_v7(), |o| {
+                        let request = o.request(10).unwrap();
+                        let answer = PushResponse {
+                            results: Vec::new(),
+                            last_mutation_id: 1,
+                        };
+                        o.record(&request, &answer);
+                    })
+                    .await
+                    .unwrap();
+            }
+            cache.close();
+        }
+
+        let mut forgotten = Cache::forget_others(me).await.unwrap();
+        forgotten.sort();
+        let mut expected = vec![done_with, acknowledged];
+        expected.sort();
+        assert_eq!(forgotten, expected);
+        let left = copies().await;
+        assert!(left.contains(&me) && left.contains(&unsent));
+        assert!(!left.contains(&done_with) && !left.contains(&acknowledged));
+        // The copy kept still holds its change, for its owner's next visit.
+        let kept = Cache::open(unsent, || ()).await.unwrap();
+        assert!(kept.outbox().await.unwrap().unwrap().has_unsent());
+        kept.close();
+
+        for user in [unsent, me] {
+            Cache::delete(user).await.unwrap();
+        }
     }
 
     #[wasm_bindgen_test]

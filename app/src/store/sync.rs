@@ -61,6 +61,15 @@ pub(super) fn start(store: Store) {
         });
     });
     on_cleanup(move || online.remove());
+    // A change not yet written to the stored outbox lives only in this page for the few
+    // milliseconds the write takes: closing the page then would lose it, so the browser asks.
+    let unload = window_event_listener(leptos::ev::beforeunload, move |event| {
+        if store.has_unstored() {
+            event.prevent_default();
+            event.set_return_value("unsaved");
+        }
+    });
+    on_cleanup(move || unload.remove());
 
     // The loop itself runs in the leader tab only (see `lead`).
     store.wake_rx.set_value(Some(rx));
