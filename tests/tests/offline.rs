@@ -368,6 +368,21 @@ async fn start_and_leave(browser: &Browser) -> Result<bool> {
     asked.as_bool().context("not a boolean")
 }
 
+/// The lines of the open timeline other than messages (status changes, tags, ...).
+async fn event_lines(browser: &Browser) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for el in browser
+        .client
+        .find_all(Locator::Css(
+            "[data-testid=timeline] [data-testid=timeline-event] .event-text",
+        ))
+        .await?
+    {
+        lines.push(el.text().await?);
+    }
+    Ok(lines)
+}
+
 /// How many elements match `css`.
 async fn count(browser: &Browser, css: &str) -> Result<usize> {
     Ok(browser.client.find_all(Locator::Css(css)).await?.len())
@@ -432,7 +447,8 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
     let events = timeline(&detail(&api, tagged["id"].as_str().context("id")?).await?)?.len();
     let planned = Planned::new(&tagged, events)?;
     plan.push((tagged, planned));
-    // A ticket of the plan's team with a conversation already, read offline from the local copy.
+    // A ticket of the plan's team with a conversation and other events already, read offline
+    // from the local copy.
     let mut read_offline = None;
     let listed = [&new_status, &open_status, &pending_status];
     for t in tickets
@@ -455,14 +471,18 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
                 ))
             })
             .collect();
-        if said.len() >= 2 {
+        let other_events = timeline(&detail)?
+            .iter()
+            .filter(|e| e["kind"]["message_added"].is_null())
+            .count();
+        if said.len() >= 2 && other_events > 0 {
             let reference = t["reference"].as_str().context("reference")?.to_owned();
             read_offline = Some((id.to_owned(), reference, said));
             break;
         }
     }
     let (read_id, read_reference, read_messages) =
-        read_offline.context("no ticket of the team has two messages")?;
+        read_offline.context("no ticket of the team has two messages and another event")?;
     eprintln!(
         "round trip: server with 300 tickets up after {:.1?}",
         t0.elapsed()
@@ -482,18 +502,38 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
         "round trip: signed in, worker in control after {:.1?}",
         t0.elapsed()
     );
+    // Opened once online: the local copy keeps its whole timeline, not only the messages.
+    let read_events = {
+        let view = workspace.find_and_open(&read_reference, &read_id).await?;
+        for (visibility, body) in &read_messages {
+            view.wait_message(visibility, body).await?;
+        }
+        let events = event_lines(&browser).await?;
+        ensure!(
+            !events.is_empty(),
+            "the timeline shows no events besides messages"
+        );
+        workspace.clear_search().await?;
+        events
+    };
 
     // The server goes away.
     server.kill()?;
     let offline_at = Instant::now();
     let mut queued = 0;
 
-    // A conversation pulled before the server went away reads the same offline.
+    // A conversation opened before the server went away reads the same offline.
     {
         let view = workspace.find_and_open(&read_reference, &read_id).await?;
         for (visibility, body) in &read_messages {
             view.wait_message(visibility, body).await?;
         }
+        browser
+            .wait_until("the timeline's events read as they did online", || async {
+                Ok(event_lines(&browser).await? == read_events)
+            })
+            .await
+            .with_context(|| format!("online it read {read_events:?}"))?;
         workspace.clear_search().await?;
     }
 

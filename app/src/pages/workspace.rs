@@ -15,6 +15,7 @@ use crate::store::cache::CacheError;
 use crate::store::{Cache, Snapshot, Store};
 use deskline_shared::Workspace;
 use deskline_shared::api::Me;
+use futures::channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -232,9 +233,60 @@ struct Local {
     problem: Option<CacheError>,
 }
 
+thread_local! {
+    /// The local copy read by [`open_early`], with whose it is.
+    static EARLY: std::cell::RefCell<Option<(uuid::Uuid, oneshot::Receiver<Local>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Starts reading the local copy of the user who last worked in this browser, before the server
+/// has said who is signed in: it usually is the same user, and then the read (a large part of a
+/// reload) overlaps that round trip instead of following it.
+pub fn open_early() {
+    let Some(user) = crate::store::cache::last_user_id() else {
+        return;
+    };
+    let (sender, receiver) = oneshot::channel();
+    EARLY.with(|early| *early.borrow_mut() = Some((user, receiver)));
+    spawn_local(async move {
+        let _ = sender.send(read_local(user).await);
+    });
+}
+
+/// Lets go of the copy [`open_early`] read, when nobody turns out to be signed in: its
+/// connection would hold up deleting it, and its tickets would sit in memory.
+pub fn drop_early() {
+    if let Some((_, receiver)) = EARLY.with(|early| early.borrow_mut().take()) {
+        spawn_local(async move {
+            if let Ok(Local {
+                cache: Some(cache), ..
+            }) = receiver.await
+            {
+                cache.close();
+            }
+        });
+    }
+}
+
+/// The local copy of `user`: the one [`open_early`] read if it is theirs, or read now.
+async fn open_local(user: uuid::Uuid) -> Local {
+    let early = EARLY.with(|early| early.borrow_mut().take());
+    if let Some((early_user, receiver)) = early
+        && let Ok(local) = receiver.await
+    {
+        if early_user == user {
+            return local;
+        }
+        if let Some(cache) = &local.cache {
+            cache.close();
+        }
+    }
+    read_local(user).await
+}
+
 /// Opens the user's local copy and reads it. Without one (no IndexedDB, another tab blocking an
 /// upgrade) the workspace runs from the network alone, and the user is told why.
-async fn open_local(user: uuid::Uuid) -> Local {
+async fn read_local(user: uuid::Uuid) -> Local {
     // Another tab upgraded the local copy: this tab's code is older, so load the new one.
     let reload = || {
         if let Some(window) = web_sys::window() {

@@ -562,13 +562,21 @@ fn show_timeline(store: Store, detail: TicketDetail) {
         t.as_ref()
             .is_some_and(|t| t.ticket == id && t.version > version)
     });
-    if !older {
-        store.timeline.set(Some(Timeline {
-            ticket: id,
-            version,
-            events: detail.timeline,
-        }));
+    if older {
+        return;
     }
+    // Kept for reading offline.
+    if let Some(cache) = store.cache.try_get_value().flatten() {
+        let events = detail.timeline.clone();
+        spawn_local(async move {
+            let _ = cache.save_timeline(id, &events).await;
+        });
+    }
+    store.timeline.set(Some(Timeline {
+        ticket: id,
+        version,
+        events: detail.timeline,
+    }));
 }
 
 /// Reads a ticket's timeline when it is opened.
@@ -593,9 +601,9 @@ async fn load_detail(store: Store, id: Uuid) {
             ) {
                 store.notify(format!("The conversation could not be loaded: {error}"));
             }
-            // Offline, the conversation as the local copy has it (messages only).
+            // Offline, the conversation as the local copy has it.
             let events = match store.cache.try_get_value().flatten() {
-                Some(cache) => cache.messages(id).await.unwrap_or_default(),
+                Some(cache) => cache.conversation(id).await.unwrap_or_default(),
                 None => Vec::new(),
             };
             if store.selected.try_get_untracked() == Some(Some(id)) {
