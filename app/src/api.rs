@@ -77,9 +77,11 @@ impl From<gloo_net::Error> for ApiError {
 /// Turns a non-2xx answer into an [`ApiError`], reading the `{error: {...}}` body when there is one.
 async fn error_of(response: Response) -> ApiError {
     let status = response.status();
-    let (code, message, field) = match response.json::<ErrorBody>().await {
-        Ok(body) => (body.error.code, body.error.message, body.error.field),
-        Err(_) => (
+    let body = response.binary().await.ok();
+    let body = body.and_then(|bytes| serde_json::from_slice::<ErrorBody>(&bytes).ok());
+    let (code, message, field) = match body {
+        Some(body) => (body.error.code, body.error.message, body.error.field),
+        None => (
             format!("http_{status}"),
             format!(
                 "The server answered {status} {}.",

@@ -216,7 +216,7 @@ fn json<T: Serialize>(value: &T) -> Result<JsValue> {
 }
 
 fn parse<T: DeserializeOwned>(value: &JsValue) -> Option<T> {
-    serde_json::from_str(&value.as_string()?).ok()
+    serde_json::from_slice(value.as_string()?.as_bytes()).ok()
 }
 
 async fn get_meta<T: DeserializeOwned>(meta: &IdbObjectStore, key: &str) -> Result<Option<T>> {

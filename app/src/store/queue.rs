@@ -321,7 +321,7 @@ const QUERY: &str = "deskline.query";
 /// The view and query in use last time, so a reload comes back to them.
 pub fn load() -> (View, String) {
     let view = local::get(VIEW)
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| serde_json::from_slice(text.as_bytes()).ok())
         .unwrap_or(View::All);
     (view, local::get(QUERY).unwrap_or_default())
 }
@@ -342,7 +342,7 @@ fn tabs_key(user: Uuid) -> String {
 /// The tickets open as tabs last time.
 pub fn load_tabs(user: Uuid) -> Vec<Uuid> {
     let mut tabs: Vec<Uuid> = local::get(&tabs_key(user))
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| serde_json::from_slice(text.as_bytes()).ok())
         .unwrap_or_default();
     tabs.truncate(super::MAX_TABS);
     tabs

@@ -76,7 +76,7 @@ pub fn listen_to_tabs(store: Store, channel: &BroadcastChannel, alive: Arc<Atomi
         let message = event
             .data()
             .as_string()
-            .and_then(|text| serde_json::from_str::<TabMessage>(&text).ok());
+            .and_then(|text| serde_json::from_slice::<TabMessage>(text.as_bytes()).ok());
         if let Some(message) = message {
             let _ = tx.unbounded_send(message);
         }
@@ -145,7 +145,7 @@ fn connect(store: Store) -> Option<(WebSocket, js_sys::Promise)> {
         let seq = event
             .data()
             .as_string()
-            .and_then(|text| serde_json::from_str::<Poke>(&text).ok())
+            .and_then(|text| serde_json::from_slice::<Poke>(text.as_bytes()).ok())
             .map(|poke| poke.seq);
         if let Some(seq) = seq {
             store.poked(seq);
