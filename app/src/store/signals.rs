@@ -25,9 +25,11 @@ use web_sys::{BroadcastChannel, MessageEvent, WebSocket};
 /// Longest wait before reconnecting the WebSocket.
 const MAX_RECONNECT_MS: u32 = 10_000;
 
-/// What a tab tells the others, as JSON on the user's channel.
+/// What a tab tells the others, as JSON on the user's channel. Externally tagged (serde's default):
+/// an internal tag would decode through serde's buffering deserializer, a second copy of the
+/// decoders of pull pages and refusals in the download.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TabMessage {
     /// The stored outbox changed: read it again.
     Outbox,
