@@ -187,6 +187,13 @@ impl Workspace {
         self.statuses.iter().find(|s| &s.id == id)
     }
 
+    /// The statuses in their display order (by position), as every list of them shows them.
+    pub fn statuses_in_order(&self) -> Vec<Status> {
+        let mut statuses = self.statuses.clone();
+        statuses.sort_by_key(|s| s.position);
+        statuses
+    }
+
     /// The category of a status; unknown ids count as `New` so a stale client never panics.
     pub fn category(&self, id: &StatusId) -> StatusCategory {
         self.status(id).map_or(StatusCategory::New, |s| s.category)

@@ -129,9 +129,8 @@ pub fn BulkBar() -> impl IntoView {
     let outcome = RwSignal::new(None::<Outcome>);
     let count = Memo::new(move |_| store.marked.with(|m| m.len()));
     let (statuses, agents, teams, tags) = store.with_workspace(|ws| {
-        let mut statuses = ws.statuses.clone();
-        statuses.sort_by_key(|s| s.position);
-        let statuses: Vec<_> = statuses
+        let statuses: Vec<_> = ws
+            .statuses_in_order()
             .into_iter()
             .map(|s| (s.id.to_string(), s.label))
             .collect();

@@ -67,9 +67,9 @@ fn menu<T: Clone + PartialEq + Send + Sync + 'static>(
 pub fn ListTools() -> impl IntoView {
     let store = use_store();
     let (statuses, agents, teams, tags, types) = store.with_workspace(|ws| {
-        let mut statuses = ws.statuses.clone();
-        statuses.sort_by_key(|s| s.position);
-        let statuses: Vec<_> = statuses.into_iter().map(|s| (s.label, s.id)).collect();
+        let statuses: Vec<_> = ws
+            .statuses_in_order()
+            .into_iter().map(|s| (s.label, s.id)).collect();
         let mut agents = vec![
             ("Me".to_owned(), Who::Me),
             ("Nobody".to_owned(), Who::Nobody),

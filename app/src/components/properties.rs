@@ -29,7 +29,7 @@ pub fn Properties(
     ticket: Memo<Option<Ticket>>,
 ) -> impl IntoView {
     let store = use_store();
-    let (mut statuses, agents, teams, status_colors) = store.with_workspace(|ws| {
+    let (statuses, agents, teams, status_colors) = store.with_workspace(|ws| {
         let mut agents: Vec<_> = ws
             .agents
             .iter()
@@ -43,9 +43,8 @@ pub fn Properties(
             .iter()
             .map(|s| (s.id.clone(), s.color.clone()))
             .collect();
-        (ws.statuses.clone(), agents, teams, colors)
+        (ws.statuses_in_order(), agents, teams, colors)
     });
-    statuses.sort_by_key(|s| s.position);
 
     let status = move || ticket.with(|t| t.as_ref().map(|t| t.status.clone()));
     let priority = move || ticket.with(|t| t.as_ref().map(|t| t.priority));

@@ -13,14 +13,13 @@ pub fn Sidebar() -> impl IntoView {
     let store = use_store();
     let counts = store.counts;
     // Only the viewer's teams: teams whose tickets they can never see would be rows of zeros.
-    let (mut statuses, teams, labels) = store.with_actor_and_workspace(|actor, ws| {
+    let (statuses, teams, labels) = store.with_actor_and_workspace(|actor, ws| {
         let teams: Vec<_> = deskline_shared::queue::teams_in_view(actor, ws)
             .cloned()
             .collect();
         let labels: Vec<String> = View::BUILT_IN.iter().map(|v| v.label(ws)).collect();
-        (ws.statuses.clone(), teams, labels)
+        (ws.statuses_in_order(), teams, labels)
     });
-    statuses.sort_by_key(|s| s.position);
 
     let view_entries = View::BUILT_IN
         .into_iter()

@@ -8,8 +8,7 @@ use leptos::prelude::*;
 #[component]
 pub fn StatusTabs() -> impl IntoView {
     let store = use_store();
-    let mut statuses = store.with_workspace(|ws| ws.statuses.clone());
-    statuses.sort_by_key(|s| s.position);
+    let statuses = store.with_workspace(|ws| ws.statuses_in_order());
     let tab = move |status: Option<StatusId>, label: String| {
         let key = status
             .as_ref()

@@ -215,6 +215,11 @@ fn json<T: Serialize>(value: &T) -> Result<JsValue> {
     Ok(JsValue::from_str(&serde_json::to_string(value)?))
 }
 
+/// Orders a timeline by time; stable, so the stored order stands among events of one instant.
+fn by_time(events: &mut [Event]) {
+    events.sort_by_key(|e| e.at);
+}
+
 fn parse<T: DeserializeOwned>(value: &JsValue) -> Option<T> {
     serde_json::from_slice(value.as_string()?.as_bytes()).ok()
 }
@@ -716,7 +721,7 @@ impl Cache {
                 }
             }
         }
-        events.sort_by_key(|e| e.at);
+        by_time(&mut events);
         Ok(events)
     }
 
@@ -779,8 +784,7 @@ impl Cache {
                 .into_iter()
                 .filter(|e| e.kind.message().is_some_and(|m| !known.contains(&m.id))),
         );
-        // Stable: the timeline's own order stands among events of one instant.
-        events.sort_by_key(|e| e.at);
+        by_time(&mut events);
         Ok(events)
     }
 
