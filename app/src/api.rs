@@ -154,15 +154,19 @@ pub async fn workspace() -> Result<Workspace, ApiError> {
     read(Request::get("/api/workspace").send().await?).await
 }
 
-/// `GET /api/sync/pull`: tickets changed since `cookie`.
+/// `GET /api/sync/pull`: tickets changed since `cookie` (whose token is `check`, when known).
 pub async fn pull(
     cookie: u64,
+    check: Option<u32>,
     since: u64,
     client_id: Uuid,
     limit: u32,
 ) -> Result<PullResponse, ApiError> {
-    let url =
+    let mut url =
         format!("/api/sync/pull?cookie={cookie}&since={since}&client_id={client_id}&limit={limit}");
+    if let Some(check) = check {
+        url.push_str(&format!("&check={check}"));
+    }
     read(Request::get(&url).send().await?).await
 }
 

@@ -119,6 +119,8 @@ pub struct Store {
     cache: StoredValue<Option<Cache>>,
     /// The pull cookie: how far confirmed state is current (from the local copy at start).
     cookie: StoredValue<u64>,
+    /// The token of the change the cookie names, sent with it (see `PullResponse::check`).
+    check: StoredValue<Option<u32>>,
     /// Where the unfinished run of pull pages began, if one is under way.
     since: StoredValue<Option<u64>>,
     /// The last moment the server could not be reached.
@@ -296,6 +298,7 @@ impl Store {
             flushing: StoredValue::new(false),
             cache: StoredValue::new(cache),
             cookie: StoredValue::new(snapshot.cookie),
+            check: StoredValue::new(snapshot.check),
             since: StoredValue::new(snapshot.since),
             tabs: StoredValue::new_local(signals::channel(me_id)),
             synced: StoredValue::new(false),
@@ -411,6 +414,7 @@ impl Store {
             self.outbox.update_untracked(|o| *o = outbox);
         }
         self.cookie.set_value(snapshot.cookie);
+        self.check.set_value(snapshot.check);
         self.since.set_value(snapshot.since);
         if snapshot.cookie > 0 && snapshot.since.is_none() && !self.loaded.get_untracked() {
             self.loaded.set(true);
@@ -1047,12 +1051,12 @@ impl Store {
         if chunks <= cache::COMPACT_AT {
             return;
         }
-        let cookie = self.cookie.get_value();
+        let (cookie, check) = (self.cookie.get_value(), self.check.get_value());
         let packed = self
             .projection
             .with_untracked(|p| cache::pack(p.confirmed_tickets()));
         let written = match packed {
-            Ok(packed) => cache.compact(packed, cookie).await,
+            Ok(packed) => cache.compact(packed, cookie, check).await,
             Err(error) => Err(error),
         };
         if let Err(error) = written {

@@ -39,6 +39,9 @@ pub enum AppError {
     /// The path exists but not with this method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// The body is larger than the endpoint takes.
+    #[error("{0}")]
+    TooLarge(String),
     /// The request conflicts with the current state.
     #[error("{message}")]
     Conflict {
@@ -79,6 +82,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -93,6 +97,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Conflict { code, .. } => code,
+            AppError::TooLarge(_) => "too_large",
             AppError::Internal(_) => "internal",
         }
     }

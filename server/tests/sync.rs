@@ -310,6 +310,102 @@ async fn a_cookie_ahead_of_the_server_gets_a_reset() {
     assert_eq!(body["error"]["code"], "sync_reset");
 }
 
+#[tokio::test]
+async fn a_cookie_whose_change_is_not_the_one_it_named_gets_a_reset() {
+    let server = TestServer::start().await;
+    let ana = server.login("ana@deskline.test").await;
+    let (_, head) = pull_all(&server, &ana, 0, 1000).await;
+    let page = pull(&server, &ana, head, 10).await;
+    let check = page.check.expect("a page names its cookie's token");
+    // Sent back with its own cookie, the token is good; without one, nothing is checked.
+    for query in [
+        format!("cookie={head}&check={check}"),
+        format!("cookie={head}"),
+    ] {
+        let res = server.get(&ana, &format!("/api/sync/pull?{query}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{query}");
+    }
+    // The same number naming another change, as after a restore from an older backup.
+    let res = server
+        .get(
+            &ana,
+            &format!("/api/sync/pull?cookie={head}&check={}", check ^ 1),
+        )
+        .await;
+    let body = expect_error(res, StatusCode::CONFLICT).await;
+    assert_eq!(body["error"]["code"], "sync_reset");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("restored"),
+        "{body}"
+    );
+    // The first page from 0 has nothing to check against.
+    assert!(pull(&server, &ana, 0, 1).await.check.is_some());
+    let res = server.get(&ana, "/api/sync/pull?cookie=0&check=7").await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_full_batch_of_the_longest_replies_is_taken_and_a_larger_body_is_told_so() {
+    let server = TestServer::start().await;
+    let ana = server.login("ana@deskline.test").await;
+    let ticket = server
+        .store
+        .all_tickets()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| {
+            can_see(
+                &actor(&server, "ana@deskline.test"),
+                t,
+                &server.state.workspace(),
+            )
+        })
+        .unwrap();
+    // A day offline: a whole batch of replies at the longest a reply may be (well over axum's
+    // default 2 MB), which the client sends as one push.
+    let line = "Réponse détaillée, étape par étape — première partie.\n";
+    let body = line.repeat(deskline_shared::MAX_REPLY_CHARS / line.chars().count());
+    let replies: Vec<Value> = (1..=deskline_shared::sync::PUSH_BATCH as u64)
+        .map(|id| {
+            mutation(
+                id,
+                "reply",
+                json!({"ticket_id": ticket.id, "message_id": Uuid::now_v7(),
+                       "visibility": "public", "body": body}),
+            )
+        })
+        .collect();
+    let bytes = serde_json::to_vec(&replies).unwrap().len();
+    assert!(bytes > 2 * 1024 * 1024, "{bytes} bytes");
+    let answer = push(&server, &ana, Uuid::now_v7(), Value::Array(replies)).await;
+    assert!(
+        answer
+            .results
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::Applied { .. })),
+        "{answer:?}"
+    );
+    // A body past the limit is refused as too large, in JSON, and changes nothing.
+    let head = server.store.head().await.unwrap();
+    let huge = "x".repeat(17 * 1024 * 1024);
+    let res = server
+        .post(
+            &ana,
+            "/api/sync/push",
+            &json!({"client_id": Uuid::now_v7(), "mutations": [mutation(1, "reply", json!({
+                "ticket_id": ticket.id, "message_id": Uuid::now_v7(),
+                "visibility": "public", "body": huge}))]}),
+        )
+        .await;
+    let error = expect_error(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+    assert_eq!(error["error"]["code"], "too_large");
+    assert_eq!(server.store.head().await.unwrap(), head);
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -439,6 +535,67 @@ async fn a_poke_tells_of_every_new_change() {
             Some(Message::Close(_)) | None => break,
             Some(Message::Text(_)) => {}
             other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_open_poke_socket_hears_of_another_clients_push() {
+    // Setup: three sockets open at once: Ana's, and two of Lea's (two tabs of one session). Bruno pushes; none of
+    // the three made the change, and Ana cannot see the ticket (a poke carries no data).
+    let server = TestServer::start().await;
+    let (_, ana_cookie) = session(&server, "ana@deskline.test").await;
+    let (_, lea_cookie) = session(&server, "lea@deskline.test").await;
+    let bruno = server.login("bruno@deskline.test").await;
+    let ws = server.state.workspace();
+    let (ana, bruno_actor) = (
+        actor(&server, "ana@deskline.test"),
+        actor(&server, "bruno@deskline.test"),
+    );
+    let ticket = server
+        .store
+        .all_tickets()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| can_see(&bruno_actor, t, &ws) && !can_see(&ana, t, &ws))
+        .expect("the demo has a Technical Support ticket");
+    let mut sockets = [
+        connect(&server, Some(&ana_cookie)).await.unwrap(),
+        connect(&server, Some(&lea_cookie)).await.unwrap(),
+        connect(&server, Some(&lea_cookie)).await.unwrap(),
+    ];
+
+    // Check: each socket starts at the head.
+    let head = server.store.head().await.unwrap();
+    for socket in &mut sockets {
+        assert_eq!(poke(socket).await, head);
+    }
+
+    // Exec: Bruno's push, then another.
+    let client_id = Uuid::now_v7();
+    let mut last = head;
+    for (id, priority) in [(1, "urgent"), (2, "low")] {
+        let pushed = push(
+            &server,
+            &bruno,
+            client_id,
+            json!([mutation(
+                id,
+                "set_priority",
+                json!({"ticket_id": ticket.id, "priority": priority})
+            )]),
+        )
+        .await;
+        let Outcome::Applied { seq } = pushed.results[0].outcome else {
+            panic!("{pushed:?}")
+        };
+        assert!(seq > last, "a new change: {seq} after {last}");
+        last = seq;
+
+        // Check: every socket is poked with exactly that seq.
+        for (n, socket) in sockets.iter_mut().enumerate() {
+            assert_eq!(poke(socket).await, seq, "socket {n} after push {id}");
         }
     }
 }

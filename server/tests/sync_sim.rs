@@ -8,13 +8,16 @@
 //! - queue a mutation (a reply or note with a unique body, add or remove a tag, set the priority,
 //!   start, release, move to another team, assign, or create a ticket under a client-chosen UUID
 //!   v7); many are rejected by the server (a ticket held by someone else, out of sight, closed);
+//!   some are replies the server cannot read (see "Gaps" below);
 //! - push the next batch, whose answer is delivered, dropped after the commit, delayed until a
 //!   later step, or whose request reaches the server twice;
 //! - pull a few pages (of 3 tickets, so paging is exercised), or pull because of a poke carrying a
 //!   current or stale `seq`;
 //! - go offline or online (an answer in flight is lost);
 //! - restart the server: the `Store` is dropped and reopened on the same file, answers in flight
-//!   are lost.
+//!   are lost;
+//! - reload the app: the outbox is read back from storage (`Outbox::restore`), an answer in flight
+//!   is lost.
 //!
 //! Then every client comes online and pushes and pulls until nothing is left to send or to learn,
 //! and these properties are checked (each violation is reported with the trace of the case):
@@ -31,12 +34,36 @@
 //!    rejected (reported by `Outbox::record`) or refused — never silently dropped;
 //! 6. a mutation leaves the outbox by a pull only once the client's confirmed state carries its
 //!    effect (the `Outbox` promise that the view never loses a change before its confirmed
-//!    version arrives).
+//!    version arrives);
+//! 7. messages converge: each client's messages (replies and internal notes, kept per ticket
+//!    from its pull pages as the app keeps them: a message pulled again replaces its copy, a
+//!    removed ticket takes its messages along, a reset forgets them all) equal, whole `Event`
+//!    values compared, the message events the server holds for the tickets the client's user
+//!    sees; every simulated user is staff, so internal notes count;
+//! 8. the server's `changes` hold every `seq` from 1 to the head exactly once.
+//!
+//! Gaps: an honest client's numbering has a hole only where the server refused a whole request
+//! before reading it (the HTTP layer's 400 or 422: a body over the size limit, a mutation the
+//! server does not know, as after a deploy of a newer app; the app then gives those changes up
+//! with `Outbox::refuse`, and their ids are never used again). The next push under that client id
+//! skips them and is answered 409 `mutation_gap`; the client renumbers (`Outbox::renumber`, as
+//! `app/src/store/sync.rs` does on that answer) and sends again under a new client id. The
+//! simulation queues such unreadable replies, so gaps and renumbering happen (a hundred or so
+//! gap answers in a run of 400 cases; the run checks that they did).
+//! Renumbering sends the unacknowledged mutations again as new ones, which is safe only if the
+//! server has processed none of them; that holds here because a refused request carries the lowest
+//! unacknowledged mutations, so those the server processed without the answer arriving (ids at
+//! or below its `last_mutation_id`) are given up with it, and nothing after the hole was ever
+//! processed under the old id. Properties 1 and 2 check it. A client that loses what it knew
+//! (its stored numbering goes ahead, or its records forget that they were acknowledged) can
+//! hold mutations the server processed below the hole, and then the promise breaks: see the
+//! two ignored scenarios `a_numbering_gone_ahead_...` and `acknowledgements_lost_...`.
+//!
+//! No step loses server data (a restart keeps every commit), so `sync_reset` is handled as the
+//! app handles it but does not occur.
 //!
 //! `PROPTEST_CASES=2000 cargo test -p deskline-server --test sync_sim` searches longer. The
 //! smallest failing sequences found so far are kept as fixed scenarios below the proptest.
-//! No step loses server data (a restart keeps every commit), so `mutation_gap` and `sync_reset`
-//! are handled as the app handles them but do not occur.
 
 use anyhow::Context as _;
 use chrono::Utc;
@@ -97,9 +124,21 @@ fn clients_and_server_converge_without_losing_or_repeating_a_mutation() {
         failure_persistence: None,
         ..Config::default()
     });
-    let result = runner.run(&scenario(), |scenario| run_case(&template, &scenario));
+    let result = runner.run(&scenario(), |scenario| {
+        run_case(&template, &scenario).map(|_| ())
+    });
     if let Err(error) = result {
         panic!("{error}");
+    }
+    // The paths the properties are meant to cover did run (with a few cases they may not).
+    let (cases, totals) = *TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+    eprintln!("{cases} cases: {totals:?}");
+    if cases >= 100 {
+        assert!(
+            totals.gaps > 0 && totals.renumbers > 0 && totals.refusals > 0 && totals.reloads > 0,
+            "some path never ran in {cases} cases: {totals:?}"
+        );
+        assert!(totals.messages > 0, "no message was ever compared");
     }
 }
 
@@ -107,10 +146,11 @@ fn clients_and_server_converge_without_losing_or_repeating_a_mutation() {
 /// smallest failing sequences the random search found, one per way the properties broke. They
 /// lean on the demo seed: tickets 0, 2 and 4 are in Billing (Ana's team), 1 and 3 in Technical
 /// Support (Lea's and Bruno's, not Ana's), and team 2 is Technical Support.
-fn replay(steps: Vec<Step>) {
+fn replay(steps: Vec<Step>) -> Stats {
     let template = Template::seed().expect("seed the template workspace");
-    if let Err(error) = run_case(&template, &Scenario { clients: 3, steps }) {
-        panic!("{error}");
+    match run_case(&template, &Scenario { clients: 3, steps }) {
+        Ok(stats) => stats,
+        Err(error) => panic!("{error}"),
     }
 }
 
@@ -245,6 +285,192 @@ fn a_ticket_moved_out_of_sight_by_the_puller_is_removed_on_a_later_page() {
     ]);
 }
 
+/// Ana is synced. Lea unassigns ticket 2 (Ana's, with two seeded messages) and moves it to
+/// Technical Support, out of Ana's sight, then notes on tickets 0, 1 and 3. Ana's next run of
+/// pages removes ticket 2 on its first page (and with it, as the app does, its messages); Lea
+/// moves it back to Billing, and the run's last page brings it back. Its conversation must come
+/// back with it (property 7): the server judges "already known" by what Ana could see at the
+/// start of the run, when she could see it, and sends only the messages committed since.
+#[test]
+fn a_ticket_removed_and_back_in_sight_within_a_run_brings_its_messages() {
+    let mut steps = vec![
+        Step::Pull {
+            client: 1,
+            pages: 10,
+        },
+        Step::Queue {
+            client: 0,
+            change: Change::Assign {
+                ticket: 2,
+                agent: None,
+            },
+        },
+        Step::Queue {
+            client: 0,
+            change: Change::SetTeam {
+                ticket: 2,
+                team: Some(2),
+            },
+        },
+    ];
+    steps.extend([0, 1, 3].map(|ticket| Step::Queue {
+        client: 0,
+        change: Change::Note { ticket },
+    }));
+    steps.extend([
+        Step::Push {
+            client: 0,
+            answer: Answer::Delivered,
+        },
+        Step::Push {
+            client: 0,
+            answer: Answer::Delivered,
+        },
+        Step::Pull {
+            client: 1,
+            pages: 1,
+        },
+        Step::Queue {
+            client: 0,
+            change: Change::SetTeam {
+                ticket: 2,
+                team: Some(0),
+            },
+        },
+        Step::Push {
+            client: 0,
+            answer: Answer::Delivered,
+        },
+        Step::Pull {
+            client: 1,
+            pages: 3,
+        },
+    ]);
+    replay(steps);
+}
+
+/// Ana's reply on ticket 0 is refused whole (the server cannot read it); her note queued after
+/// it then comes after a hole in her numbering: the server answers `mutation_gap`, she renumbers
+/// under a new client id, and the note is applied once. Her priority change pushed before the
+/// refusal, whose answer was lost, is given up with the refused request (the server had applied
+/// it: the app says "not saved" although it was, but it is not applied twice).
+#[test]
+fn a_refused_request_leads_to_a_gap_and_a_renumbering() {
+    let stats = replay(vec![
+        Step::Queue {
+            client: 1,
+            change: Change::SetPriority {
+                ticket: 0,
+                priority: 3,
+            },
+        },
+        Step::Push {
+            client: 1,
+            answer: Answer::Dropped,
+        },
+        Step::Queue {
+            client: 1,
+            change: Change::Unreadable { ticket: 0 },
+        },
+        Step::Push {
+            client: 1,
+            answer: Answer::Delivered,
+        },
+        Step::Queue {
+            client: 1,
+            change: Change::Note { ticket: 0 },
+        },
+        Step::Push {
+            client: 1,
+            answer: Answer::Delivered,
+        },
+    ]);
+    assert_eq!(
+        (stats.refusals, stats.gaps, stats.renumbers),
+        (1, 1, 1),
+        "one refusal, then one gap answered by one renumbering: {stats:?}"
+    );
+}
+
+/// Ana's reply and priority change on ticket 0 are applied but the answer is lost (ids 1 and 2);
+/// then her numbering goes ahead without a refusal (the next id is 4) and she queues a note.
+/// The push of [1, 2, 4] is answered `mutation_gap` as a whole, and the answer does not say
+/// that the server has processed 1 and 2, so renumbering sends both again as new mutations
+/// under a new client id: the reply is rejected (its message id is taken), so she is told it
+/// failed though it was applied, and the priority change is applied a second time (after a
+/// colleague's change in between, it would undo theirs). The same happens when the server has
+/// lost its latest commits (a restore from a backup taken after 1 and 2 were processed).
+#[test]
+#[ignore = "known hole (issue note): a mutation_gap answer does not say which ids the server processed, so renumbering resends them"]
+fn a_numbering_gone_ahead_does_not_apply_an_unanswered_mutation_twice() {
+    replay(vec![
+        Step::Queue {
+            client: 1,
+            change: Change::Reply { ticket: 0 },
+        },
+        Step::Queue {
+            client: 1,
+            change: Change::SetPriority {
+                ticket: 0,
+                priority: 3,
+            },
+        },
+        Step::Push {
+            client: 1,
+            answer: Answer::Dropped,
+        },
+        Step::Ahead { client: 1, by: 1 },
+        Step::Queue {
+            client: 1,
+            change: Change::Note { ticket: 0 },
+        },
+        Step::Push {
+            client: 1,
+            answer: Answer::Delivered,
+        },
+    ]);
+}
+
+/// Lea's priority change is applied and acknowledged (id 1); her next reply cannot be read by
+/// the server and is given up (id 2, a hole). She reloads, and her stored outbox has lost the
+/// acknowledgement of 1; she queues a reply (id 3). The push of [1, 3] is answered
+/// `mutation_gap` (after 1 comes 2, not 3) without the answer for 1 it would otherwise get, so
+/// renumbering sends 1 again as a new mutation: the priority change is applied twice. The
+/// smallest case the random search found while `Reload` was generated with `forget_acks`.
+#[test]
+#[ignore = "known hole (issue note): a mutation_gap answer does not say which ids the server processed, so renumbering resends them"]
+fn acknowledgements_lost_before_a_gap_do_not_apply_a_mutation_twice() {
+    replay(vec![
+        Step::Queue {
+            client: 0,
+            change: Change::SetPriority {
+                ticket: 0,
+                priority: 0,
+            },
+        },
+        Step::Push {
+            client: 0,
+            answer: Answer::SentTwice,
+        },
+        Step::Queue {
+            client: 0,
+            change: Change::Unreadable { ticket: 0 },
+        },
+        Step::Push {
+            client: 0,
+            answer: Answer::Delivered,
+        },
+        Step::Reload {
+            client: 0,
+            forget_acks: true,
+        },
+        Step::Queue {
+            client: 0,
+            change: Change::Reply { ticket: 0 },
+        },
+    ]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // What proptest generates.
 
@@ -272,6 +498,15 @@ enum Step {
     Online { client: usize, online: bool },
     /// The server process restarts on the same database file.
     Restart,
+    /// The app reloads: the outbox is read back from storage; an answer in flight is lost.
+    /// `forget_acks`: the stored records have lost their `acknowledged` flag, so the client no
+    /// longer knows the server processed them. Generated only as `false`: an honest client
+    /// never loses it (see "Gaps" at the top).
+    Reload { client: usize, forget_acks: bool },
+    /// The client's numbering goes ahead by this many ids without a refusal (its stored next
+    /// id is ahead, or a stored record could not be read back). Not generated: an honest
+    /// client's numbering has holes only after a refusal (see "Gaps" at the top).
+    Ahead { client: usize, by: u64 },
 }
 
 /// What becomes of a push's answer.
@@ -325,6 +560,11 @@ enum Change {
     Create {
         team: Option<usize>,
     },
+    /// A reply the server cannot read: every request carrying it is refused as a whole (422)
+    /// before it reaches `Store::push`.
+    Unreadable {
+        ticket: usize,
+    },
 }
 
 fn scenario() -> impl Strategy<Value = Scenario> {
@@ -340,8 +580,13 @@ fn step() -> impl Strategy<Value = Step> {
         2 => client.clone().prop_map(|client| Step::Deliver { client }),
         3 => (client.clone(), 1..=3usize).prop_map(|(client, pages)| Step::Pull { client, pages }),
         2 => (client.clone(), 0..3usize).prop_map(|(client, behind)| Step::Poke { client, behind }),
-        2 => (client, any::<bool>()).prop_map(|(client, online)| Step::Online { client, online }),
+        2 => (client.clone(), any::<bool>())
+            .prop_map(|(client, online)| Step::Online { client, online }),
         1 => Just(Step::Restart),
+        1 => client.prop_map(|client| Step::Reload {
+            client,
+            forget_acks: false
+        }),
     ]
 }
 
@@ -368,9 +613,10 @@ fn change() -> impl Strategy<Value = Change> {
         1 => ticket.clone().prop_map(|ticket| Change::Release { ticket }),
         2 => (ticket.clone(), prop::option::of(0..3usize))
             .prop_map(|(ticket, team)| Change::SetTeam { ticket, team }),
-        1 => (ticket, prop::option::of(0..3usize))
+        1 => (ticket.clone(), prop::option::of(0..3usize))
             .prop_map(|(ticket, agent)| Change::Assign { ticket, agent }),
         1 => prop::option::of(0..3usize).prop_map(|team| Change::Create { team }),
+        1 => ticket.prop_map(|ticket| Change::Unreadable { ticket }),
     ]
 }
 
@@ -403,7 +649,10 @@ impl Template {
                     .user_by_email(email)
                     .await?
                     .with_context(|| format!("no demo account {email}"))?;
-                actors.push(user.actor());
+                let actor = user.actor();
+                // Property 7 expects internal notes in every client's messages.
+                anyhow::ensure!(actor.role.is_staff(), "{email} is not staff");
+                actors.push(actor);
             }
             drop(store);
             // VACUUM INTO writes one self-contained file (no WAL beside it) to copy per case.
@@ -439,7 +688,8 @@ async fn inspector(path: &Path) -> anyhow::Result<SqlitePool> {
         .await?)
 }
 
-fn run_case(template: &Template, scenario: &Scenario) -> Result<(), TestCaseError> {
+/// Runs one case; its `Stats` when every property held.
+fn run_case(template: &Template, scenario: &Scenario) -> Result<Stats, TestCaseError> {
     let outcome = runtime().and_then(|rt| {
         rt.block_on(async {
             let mut sim = Sim::start(template, scenario.clients).await?;
@@ -448,12 +698,20 @@ fn run_case(template: &Template, scenario: &Scenario) -> Result<(), TestCaseErro
             }
             sim.finish().await?;
             sim.check().await?;
-            Ok(sim.report())
+            let mut totals = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+            let (cases, sum) = &mut *totals;
+            *cases += 1;
+            sum.gaps += sim.stats.gaps;
+            sum.renumbers += sim.stats.renumbers;
+            sum.refusals += sim.stats.refusals;
+            sum.reloads += sim.stats.reloads;
+            sum.messages += sim.stats.messages;
+            Ok((sim.stats, sim.report()))
         })
     });
     match outcome {
-        Ok(None) => Ok(()),
-        Ok(Some(report)) => Err(TestCaseError::fail(report)),
+        Ok((stats, None)) => Ok(stats),
+        Ok((_, Some(report))) => Err(TestCaseError::fail(report)),
         Err(error) => Err(TestCaseError::fail(format!(
             "the simulation itself failed: {error:#}"
         ))),
@@ -471,7 +729,12 @@ struct Client {
     keys: BTreeMap<u64, usize>,
     /// Confirmed state: written only by pulls.
     confirmed: HashMap<Uuid, Ticket>,
+    /// The messages pulled, per ticket, in the order first pulled (a message pulled again
+    /// replaces its copy), as the app's message pages keep them.
+    messages: HashMap<Uuid, Vec<Event>>,
     cookie: u64,
+    /// The token of the change the cookie names, sent back with it as the app does.
+    check: Option<u32>,
     /// The cookie the unfinished run of pull pages began from, as the app keeps it.
     since: Option<u64>,
     online: bool,
@@ -496,6 +759,8 @@ struct Tracked {
     sent_as: Vec<(Uuid, u64)>,
     /// The client received an `Applied` answer for it.
     applied_answer: bool,
+    /// A `Change::Unreadable`: the server refuses every request that carries it.
+    unreadable: bool,
     end: End,
 }
 
@@ -533,9 +798,37 @@ struct Sim<'t> {
     /// The head after each push, for pokes.
     heads: Vec<u64>,
     counter: u64,
+    stats: Stats,
     violations: Vec<String>,
     trace: Vec<String>,
 }
+
+/// How often the rarer paths ran in one case, summed over a run (see `TOTALS`).
+#[derive(Debug, Default, Clone, Copy)]
+struct Stats {
+    /// `mutation_gap` answers received.
+    gaps: usize,
+    /// Renumberings after one.
+    renumbers: usize,
+    /// Requests refused as a whole (they carried an unreadable mutation).
+    refusals: usize,
+    /// App reloads.
+    reloads: usize,
+    /// Messages compared for property 7 (client-held, summed over clients).
+    messages: usize,
+}
+
+/// The `Stats` of every case run, for the summary the proptest prints and checks.
+static TOTALS: std::sync::Mutex<(usize, Stats)> = std::sync::Mutex::new((
+    0,
+    Stats {
+        gaps: 0,
+        renumbers: 0,
+        refusals: 0,
+        reloads: 0,
+        messages: 0,
+    },
+));
 
 impl<'t> Sim<'t> {
     async fn start(template: &'t Template, clients: usize) -> anyhow::Result<Sim<'t>> {
@@ -553,7 +846,9 @@ impl<'t> Sim<'t> {
                 outbox: Outbox::new(Uuid::now_v7()),
                 keys: BTreeMap::new(),
                 confirmed: HashMap::new(),
+                messages: HashMap::new(),
                 cookie: 0,
+                check: None,
                 since: None,
                 online: true,
                 in_flight: None,
@@ -572,6 +867,7 @@ impl<'t> Sim<'t> {
             seeded_head: 0,
             heads: Vec::new(),
             counter: 0,
+            stats: Stats::default(),
             violations: Vec::new(),
             trace: Vec::new(),
         };
@@ -635,6 +931,45 @@ impl<'t> Sim<'t> {
                 if !online && self.clients[c].in_flight.take().is_some() {
                     self.trace.push(format!("c{c} loses the answer in flight"));
                 }
+            }
+            Step::Reload {
+                client,
+                forget_acks,
+            } => {
+                let c = client % n;
+                let client = &mut self.clients[c];
+                let lost = client.in_flight.take().is_some();
+                let mut stored = client.outbox.pending().to_vec();
+                if forget_acks {
+                    for p in &mut stored {
+                        p.acknowledged = false;
+                    }
+                }
+                client.outbox =
+                    Outbox::restore(client.outbox.client_id(), client.outbox.next_id(), stored);
+                self.stats.reloads += 1;
+                self.trace.push(format!(
+                    "c{c} reloads{}{}",
+                    if forget_acks {
+                        ", its stored outbox without acknowledgements"
+                    } else {
+                        ""
+                    },
+                    if lost { " (answer in flight lost)" } else { "" }
+                ));
+            }
+            Step::Ahead { client, by } => {
+                let c = client % n;
+                let client = &mut self.clients[c];
+                let next = client.outbox.next_id() + by;
+                client.outbox = Outbox::restore(
+                    client.outbox.client_id(),
+                    next,
+                    client.outbox.pending().to_vec(),
+                );
+                self.trace.push(format!(
+                    "c{c}'s numbering goes ahead: the next id is {next}"
+                ));
             }
             Step::Restart => {
                 self.store = None;
@@ -702,6 +1037,13 @@ impl<'t> Sim<'t> {
                 ticket_id: ticket(t),
                 agent: agent.map(|i| template.actors[i % template.actors.len()].id),
             },
+            // A reply like any other; the simulated HTTP layer refuses the requests carrying it.
+            Change::Unreadable { ticket: t } => Mutation::Reply {
+                ticket_id: ticket(t),
+                message_id: Uuid::now_v7(),
+                visibility: Visibility::Public,
+                body: format!("sim unreadable {n} from c{c}"),
+            },
             Change::Create { team: i } => {
                 let id = Uuid::now_v7();
                 created = Some(id);
@@ -724,6 +1066,7 @@ impl<'t> Sim<'t> {
             Mutation::Reply { body, .. } => Some(body.clone()),
             _ => None,
         };
+        let unreadable = matches!(change, Change::Unreadable { .. });
         let key = self.tracked.len();
         let client = &mut self.clients[c];
         let ids = client.outbox.enqueue([(mutation.clone(), Utc::now())]);
@@ -740,6 +1083,7 @@ impl<'t> Sim<'t> {
             body,
             sent_as: Vec::new(),
             applied_answer: false,
+            unreadable,
             end: End::Queued,
         });
     }
@@ -770,7 +1114,8 @@ impl<'t> Sim<'t> {
             "c{c} pushes {:?} ({answer:?})",
             request.mutations.iter().map(|m| m.id).collect::<Vec<_>>()
         ));
-        let first = self.send(c, &request).await;
+        let unreadable = keys.iter().any(|&key| self.tracked[key].unreadable);
+        let first = self.send(c, &request, unreadable).await;
         match answer {
             Answer::Delivered => {
                 self.deliver(
@@ -785,7 +1130,7 @@ impl<'t> Sim<'t> {
             }
             Answer::Dropped => {}
             Answer::SentTwice => {
-                let second = self.send(c, &request).await;
+                let second = self.send(c, &request, unreadable).await;
                 self.deliver(
                     c,
                     Sent {
@@ -818,7 +1163,22 @@ impl<'t> Sim<'t> {
         Ok(())
     }
 
-    async fn send(&self, c: usize, request: &PushRequest) -> Result<PushResponse, AppError> {
+    /// A push request reaching the server. One carrying an unreadable mutation is refused as
+    /// a whole before the store sees it, as the HTTP layer's JSON extractor refuses a body it
+    /// cannot read.
+    async fn send(
+        &self,
+        c: usize,
+        request: &PushRequest,
+        unreadable: bool,
+    ) -> Result<PushResponse, AppError> {
+        if unreadable {
+            return Err(AppError::Invalid {
+                message: "The body does not fit this endpoint: unknown variant `sim_unreadable`"
+                    .to_owned(),
+                field: None,
+            });
+        }
         self.store()
             .push(
                 &self.clients[c].actor,
@@ -876,17 +1236,33 @@ impl<'t> Sim<'t> {
                 code: "mutation_gap",
                 message,
             }) => {
-                self.trace
-                    .push(format!("c{c} gets mutation_gap ({message}); renumbers"));
-                self.renumber(c);
+                self.stats.gaps += 1;
+                // As the app: only an answer about the numbering in use renumbers it.
+                if request.client_id == self.clients[c].outbox.client_id() {
+                    self.trace
+                        .push(format!("c{c} gets mutation_gap ({message}); renumbers"));
+                    self.renumber(c);
+                } else {
+                    self.trace.push(format!(
+                        "c{c} gets mutation_gap for an old client id; already renumbered"
+                    ));
+                }
             }
             Err(AppError::Invalid { message, .. } | AppError::BadRequest { message, .. }) => {
-                // The simulation only sends what the app sends: a refused request is a bug, but
-                // the client still handles it as the app does.
-                self.violation(format!("c{c}: a well-formed push was refused: {message}"));
+                // Only a request carrying an unreadable mutation may be refused: anything else
+                // is a bug, but the client still handles it as the app does.
+                if keys.iter().any(|&key| self.tracked[key].unreadable) {
+                    self.stats.refusals += 1;
+                    self.trace.push(format!("c{c} is refused: {message}"));
+                } else {
+                    self.violation(format!("c{c}: a well-formed push was refused: {message}"));
+                }
                 let before = self.clients[c].keys.clone();
-                self.clients[c].outbox.refuse(&request, &message);
-                for (_, key) in self.leave(c, &before) {
+                self.clients[c]
+                    .outbox
+                    .refuse(&request, &format!("This change was not saved: {message}"));
+                for (id, key) in self.leave(c, &before) {
+                    self.trace.push(format!("c{c} gives up #{key} ({id})"));
                     self.tracked[key].end = End::Refused;
                 }
             }
@@ -897,6 +1273,7 @@ impl<'t> Sim<'t> {
 
     /// After a `mutation_gap`: number the unsent mutations afresh under a new client id.
     fn renumber(&mut self, c: usize) {
+        self.stats.renumbers += 1;
         let client = &mut self.clients[c];
         let mut unsent = Vec::new();
         for p in client.outbox.pending() {
@@ -915,6 +1292,10 @@ impl<'t> Sim<'t> {
             .map(|p| p.id)
             .zip(unsent)
             .collect();
+        self.trace.push(format!(
+            "c{c} renumbers under a new client id: {:?}",
+            client.keys
+        ));
         for p in client.outbox.pending() {
             if self.tracked[client.keys[&p.id]].mutation != p.mutation {
                 self.violations
@@ -945,6 +1326,7 @@ impl<'t> Sim<'t> {
         for _ in 0..pages {
             let client_id = self.clients[c].outbox.client_id();
             let cookie = self.clients[c].cookie;
+            let check = self.clients[c].check;
             let since = *self.clients[c].since.get_or_insert(cookie);
             let page = self
                 .store()
@@ -953,6 +1335,7 @@ impl<'t> Sim<'t> {
                     std::sync::Arc::new(self.ws().clone()),
                     Some(client_id),
                     cookie,
+                    check,
                     Some(since),
                     PAGE,
                     self.clock.now(),
@@ -967,7 +1350,9 @@ impl<'t> Sim<'t> {
                         .push(format!("c{c} pulls from {cookie}: sync_reset; starts over"));
                     let client = &mut self.clients[c];
                     client.confirmed.clear();
+                    client.messages.clear();
                     client.cookie = 0;
+                    client.check = None;
                     client.since = None;
                     changed = true;
                     continue;
@@ -978,9 +1363,10 @@ impl<'t> Sim<'t> {
                 }
             };
             self.trace.push(format!(
-                "c{c} pulls from {cookie}: {} tickets, {} removed, cookie {}, last {}{}",
+                "c{c} pulls from {cookie}: {} tickets, {} removed, {} messages, cookie {}, last {}{}",
                 page.tickets.len(),
                 page.removed.len(),
+                page.messages.len(),
                 page.cookie,
                 page.last_mutation_id,
                 if page.more { ", more" } else { "" }
@@ -1009,7 +1395,27 @@ impl<'t> Sim<'t> {
             for id in &page.removed {
                 self.clients[c].confirmed.remove(id);
             }
+            // As the app stores a page: the removed tickets' messages go, then the page's
+            // messages are added, each replacing a copy pulled before.
+            let held = &mut self.clients[c].messages;
+            for id in &page.removed {
+                held.remove(id);
+            }
+            for event in page.messages {
+                let Some(id) = event.kind.message().map(|m| m.id) else {
+                    continue;
+                };
+                let list = held.entry(event.ticket).or_default();
+                match list
+                    .iter()
+                    .position(|e| e.kind.message().is_some_and(|m| m.id == id))
+                {
+                    Some(at) => list[at] = event,
+                    None => list.push(event),
+                }
+            }
             self.clients[c].cookie = page.cookie;
+            self.clients[c].check = page.check;
             if !page.more {
                 self.clients[c].since = None;
             }
@@ -1233,6 +1639,13 @@ impl<'t> Sim<'t> {
                 )),
                 _ => {}
             }
+            if t.unreadable && (t.end != End::Refused || applied + rejected > 0) {
+                found.push(format!(
+                    "{what}, which the server cannot read, ended as {:?} with {applied} applied \
+                     and {rejected} rejected in the ledger (expected refused, never there)",
+                    t.end
+                ));
+            }
             if t.applied_answer && applied == 0 {
                 found.push(format!(
                     "{what} was answered Applied, but the ledger does not say so"
@@ -1270,9 +1683,58 @@ impl<'t> Sim<'t> {
             }
         }
 
+        // 8: every seq from 1 to the head, once each.
+        let seqs: Vec<i64> = sqlx::query_scalar("SELECT seq FROM changes ORDER BY seq")
+            .fetch_all(&self.db)
+            .await?;
+        let expected: Vec<i64> = (1..=i64::try_from(self.head().await?)?).collect();
+        if seqs != expected {
+            let held: BTreeMap<i64, usize> = seqs.iter().fold(BTreeMap::new(), |mut n, &seq| {
+                *n.entry(seq).or_default() += 1;
+                n
+            });
+            let holes: Vec<i64> = expected
+                .iter()
+                .copied()
+                .filter(|seq| !held.contains_key(seq))
+                .collect();
+            let twice: Vec<i64> = held
+                .iter()
+                .filter(|&(_, &n)| n > 1)
+                .map(|(&seq, _)| seq)
+                .collect();
+            self.violation(format!(
+                "changes holds {} rows up to seq {}, not 1..={}: missing {holes:?}, repeated \
+                 {twice:?}",
+                seqs.len(),
+                seqs.last().copied().unwrap_or(0),
+                expected.len()
+            ));
+        }
+
+        // What the server holds of each ticket's conversation, for 7.
+        let mut server_messages: HashMap<Uuid, BTreeMap<Uuid, Event>> = HashMap::new();
+        let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM events WHERE kind = ?")
+            .bind(deskline_shared::EventKind::MESSAGE_ADDED)
+            .fetch_all(&self.db)
+            .await?;
+        for row in rows {
+            let event: Event = serde_json::from_str(&row)?;
+            let id = event
+                .kind
+                .message()
+                .context("a message_added event without a message")?
+                .id;
+            server_messages
+                .entry(event.ticket)
+                .or_default()
+                .insert(id, event);
+        }
+
         // 3: each client holds exactly what a fresh bootstrap gives its user.
         for c in 0..self.clients.len() {
             let fresh = self.bootstrap(c).await?;
+            self.check_messages(c, &fresh, &server_messages);
             let held = &self.clients[c].confirmed;
             if *held != fresh {
                 let mut diff = Vec::new();
@@ -1299,6 +1761,75 @@ impl<'t> Sim<'t> {
         Ok(())
     }
 
+    /// Property 7: the messages client `c` kept from its pull pages are, ticket by ticket, the
+    /// server's for the tickets its user sees (`fresh`), internal notes included.
+    fn check_messages(
+        &mut self,
+        c: usize,
+        fresh: &HashMap<Uuid, Ticket>,
+        server: &HashMap<Uuid, BTreeMap<Uuid, Event>>,
+    ) {
+        let short = |id: &Uuid| id.to_string()[30..].to_owned();
+        let body = |e: &Event| e.kind.message().map_or(String::new(), |m| m.body.clone());
+        let mut found = Vec::new();
+        let empty = BTreeMap::new();
+        let mut held_count = 0;
+        for (ticket, list) in &self.clients[c].messages {
+            held_count += list.len();
+            if !fresh.contains_key(ticket) && !list.is_empty() {
+                found.push(format!(
+                    "holds {} messages of …{}, a ticket out of its sight",
+                    list.len(),
+                    short(ticket)
+                ));
+            }
+        }
+        for ticket in fresh.keys() {
+            let want = server.get(ticket).unwrap_or(&empty);
+            let mut held: BTreeMap<Uuid, &Event> = BTreeMap::new();
+            for event in self.clients[c].messages.get(ticket).into_iter().flatten() {
+                let id = event.kind.message().map(|m| m.id).unwrap_or_default();
+                if held.insert(id, event).is_some() {
+                    found.push(format!("holds message {} twice", short(&id)));
+                }
+            }
+            for (id, event) in want {
+                match held.get(id) {
+                    None => found.push(format!(
+                        "misses {:?} (message {}) on …{}",
+                        body(event),
+                        short(id),
+                        short(ticket)
+                    )),
+                    Some(mine) if *mine != event => found.push(format!(
+                        "holds message {} on …{} unlike the server's",
+                        short(id),
+                        short(ticket)
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for (id, event) in &held {
+                if !want.contains_key(id) {
+                    found.push(format!(
+                        "holds {:?} (message {}) on …{}, which the server does not",
+                        body(event),
+                        short(id),
+                        short(ticket)
+                    ));
+                }
+            }
+        }
+        self.stats.messages += held_count;
+        if !found.is_empty() {
+            self.violation(format!(
+                "c{c} ({}) messages did not converge: {}",
+                self.clients[c].actor.name,
+                found.join(", ")
+            ));
+        }
+    }
+
     /// Every ticket a fresh client of `c`'s user would get, pulling from 0 page by page.
     async fn bootstrap(&self, c: usize) -> anyhow::Result<HashMap<Uuid, Ticket>> {
         let mut tickets = HashMap::new();
@@ -1311,6 +1842,7 @@ impl<'t> Sim<'t> {
                     std::sync::Arc::new(self.ws().clone()),
                     None,
                     cookie,
+                    None,
                     Some(0),
                     PAGE,
                     self.clock.now(),

@@ -140,6 +140,12 @@ pub struct PullResponse<T = Ticket, E = Event> {
     pub last_mutation_id: u64,
     /// Pass as `cookie` next time.
     pub cookie: u64,
+    /// Pass as `check` with the cookie: the token of the change the cookie names (none for cookie
+    /// 0 and for changes older than tokens). After the server is restored from an older backup,
+    /// the same `seq` may name another change; the token tells them apart, and a cookie whose
+    /// token does not match is answered with `sync_reset`.
+    #[serde(default)]
+    pub check: Option<u32>,
     /// More changes wait beyond this page.
     pub more: bool,
     /// The server's newest change when this page was read: with the cookies, how far a run of

@@ -119,6 +119,8 @@ pub struct Snapshot {
     pub workspace: Option<Workspace>,
     /// The pull cookie the tickets are current to.
     pub cookie: u64,
+    /// The token of the change the cookie names, sent back with it.
+    pub check: Option<u32>,
     /// Where an unfinished run of pull pages began (see the server's `Store::pull`).
     pub since: Option<u64>,
     /// Confirmed tickets.
@@ -564,6 +566,7 @@ impl Cache {
         let outbox = read_outbox(&tx.object_store(OUTBOX)?, &meta).await?;
         let workspace = get_meta(&meta, "workspace").await?;
         let (cookie, since) = read_position(&meta).await?;
+        let check = get_meta::<Option<u32>>(&meta, "check").await?.flatten();
         let mut tickets = deskline_shared::hash::HashMap::default();
         let mut decoded = 0;
         // In key order: a later chunk's version of a ticket is the newer one.
@@ -596,6 +599,7 @@ impl Cache {
         Ok(Snapshot {
             workspace,
             cookie,
+            check,
             since,
             tickets,
             outbox,
@@ -603,8 +607,13 @@ impl Cache {
     }
 
     /// Rewrites the stored tickets as `chunks` (from [`pack`]: everything confirmed, as of
-    /// `cookie`), in one transaction.
-    pub async fn compact(&self, chunks: Vec<JsValue>, cookie: u64) -> Result<()> {
+    /// `cookie`, whose token is `check`), in one transaction.
+    pub async fn compact(
+        &self,
+        chunks: Vec<JsValue>,
+        cookie: u64,
+        check: Option<u32>,
+    ) -> Result<()> {
         let tx = self.tx(&[CHUNKS, META], false)?;
         let store = tx.object_store(CHUNKS)?;
         store.clear()?;
@@ -615,6 +624,7 @@ impl Cache {
         }
         let meta = tx.object_store(META)?;
         put_meta(&meta, "cookie", &cookie)?;
+        put_meta(&meta, "check", &check)?;
         put_meta(&meta, "since", &None::<u64>)?;
         put_meta(&meta, "chunk", &key)?;
         committed(&tx).await
@@ -651,6 +661,7 @@ impl Cache {
             removed,
             messages,
             cookie,
+            check,
             ..
         } = page;
         let tx = self.tx(&[CHUNKS, MESSAGE_PAGES, TIMELINES, META], false)?;
@@ -684,6 +695,7 @@ impl Cache {
             message_store.add(&message_page(&messages)?)?;
         }
         put_meta(&meta, "cookie", cookie)?;
+        put_meta(&meta, "check", check)?;
         put_meta(&meta, "since", &since)?;
         put_meta(&meta, "chunk", &key)?;
         let count = done(&store.count()?).await?.as_f64().unwrap_or(0.0) as u32;
@@ -848,6 +860,7 @@ mod tests {
 
     wasm_bindgen_test_configure!(run_in_browser);
 
+    /// A page up to `cookie`, whose token is the cookie's number (as good as any).
     fn page(tickets: Vec<Ticket>, removed: Vec<Uuid>, cookie: u64) -> PullResponse {
         PullResponse {
             tickets,
@@ -855,6 +868,7 @@ mod tests {
             messages: Vec::new(),
             last_mutation_id: 0,
             cookie,
+            check: u32::try_from(cookie).ok(),
             more: false,
             head: cookie,
             server_time: fixtures::at(0),
@@ -1106,7 +1120,9 @@ mod tests {
         // Rewritten as one chunk, with the cookie they are current to; later pages go on from it.
         let packed = pack(loaded.tickets.values()).unwrap();
         assert_eq!(packed.len(), 1);
-        cache.compact(packed, 31).await.unwrap();
+        cache.compact(packed, 31, Some(7)).await.unwrap();
+        let compacted = cache.load().await.unwrap();
+        assert_eq!((compacted.cookie, compacted.check), (31, Some(7)));
         let count = cache
             .save_page(&page(vec![version(&c, 2)], vec![], 40), None, false)
             .await
@@ -1114,7 +1130,7 @@ mod tests {
         assert_eq!(count, 2);
         let loaded = cache.load().await.unwrap();
         assert_eq!(by_id(&loaded), HashMap::from([(a.id, 2), (c.id, 2)]));
-        assert_eq!(loaded.cookie, 40);
+        assert_eq!((loaded.cookie, loaded.check), (40, Some(40)));
 
         // A reset forgets everything before its page.
         cache
@@ -1322,6 +1338,79 @@ mod tests {
         let outbox = loaded.outbox.expect("the outbox was lost");
         assert_eq!(outbox.client_id(), Uuid::from_u128(99));
         assert_eq!(outbox.next_id(), 2);
+        assert_eq!(outbox.pending(), [pending]);
+        cache.close();
+        Cache::delete(user).await.unwrap();
+    }
+
+    /// Opens `name` at `version` with nothing to create, as another tab of another build would;
+    /// `Err(())` when the open is blocked by a connection that stays open.
+    async fn open_raw(name: &str, version: u32) -> std::result::Result<IdbDatabase, ()> {
+        let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
+        let request = factory.open_with_u32(name, version).unwrap();
+        let blocked = Promise::new(&mut |_, reject| request.set_onblocked(Some(&reject)));
+        let opened = done(&request);
+        match futures::future::select(Box::pin(opened), Box::pin(JsFuture::from(blocked))).await {
+            futures::future::Either::Left((db, _)) => Ok(db.unwrap().unchecked_into()),
+            futures::future::Either::Right(_) => Err(()),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_tab_of_a_newer_schema_closes_this_connection_and_asks_for_a_reload() {
+        let user = Uuid::now_v7();
+        let asked = std::rc::Rc::new(std::cell::Cell::new(0));
+        let cache = Cache::open(user, {
+            let asked = asked.clone();
+            move || asked.set(asked.get() + 1)
+        })
+        .await
+        .unwrap();
+        // A newer build in another tab opens the copy at the next version: it is not blocked,
+        // because this connection closes itself, and this tab is asked to reload.
+        let newer = open_raw(&name(user), SCHEMA + 1).await.expect(
+            "the newer tab was blocked: this tab's connection did not close on versionchange",
+        );
+        assert_eq!(asked.get(), 1, "the tab was not asked to reload");
+        assert_eq!(newer.version() as u32, SCHEMA + 1);
+        newer.close();
+        cache.close();
+        Cache::delete(user).await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_older_tab_that_keeps_its_connection_blocks_the_open_and_the_user_is_told_why() {
+        let ws = fixtures::workspace(Preset::SupportModule);
+        let (ticket, _) = fixtures::ticket(&ws, Uuid::from_u128(7));
+        let pending = Pending {
+            id: 1,
+            created_at: fixtures::at(5),
+            mutation: fixtures::create(Uuid::from_u128(8)),
+            acknowledged: false,
+        };
+        let user = Uuid::now_v7();
+        // An older build's tab holding its schema 1 copy open, without a versionchange handler.
+        schema_1_copy(&name(user), &ticket, &pending).await;
+        let older = open_raw(&name(user), 1).await.unwrap();
+        let error = match Cache::open(user, || ()).await {
+            Err(error) => error,
+            Ok(_) => panic!("the open went on while an older connection was open"),
+        };
+        assert!(matches!(error, CacheError::Blocked), "{error}");
+        assert!(
+            error.to_string().contains("close the other Deskline tabs"),
+            "{error}"
+        );
+        // Once that tab goes, the copy opens at this schema with the older tab's unsent change.
+        older.close();
+        let cache = Cache::open(user, || ()).await.unwrap();
+        assert_eq!(cache.db.version() as u32, SCHEMA);
+        let outbox = cache
+            .load()
+            .await
+            .unwrap()
+            .outbox
+            .expect("the outbox was lost");
         assert_eq!(outbox.pending(), [pending]);
         cache.close();
         Cache::delete(user).await.unwrap();

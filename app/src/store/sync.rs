@@ -139,6 +139,7 @@ impl Backoff {
 
 async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBool>) {
     let mut cookie = store.cookie.get_value();
+    let mut check = store.check.get_value();
     let mut reset = false;
     let mut backoff = Backoff(1_000);
     let mut gaps = 0;
@@ -173,7 +174,7 @@ async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBoo
             }
         };
         if pushed || need_pull {
-            if let Err(halt) = pull(store, &alive, &mut cookie, &mut reset).await {
+            if let Err(halt) = pull(store, &alive, &mut cookie, &mut check, &mut reset).await {
                 if !on_failure(store, halt) || wait(&mut wake, backoff.next()).await == Woke::Closed
                 {
                     return;
@@ -294,9 +295,9 @@ struct Fetched {
     received: DateTime<Utc>,
 }
 
-async fn fetch_page(cookie: u64, since: u64, client_id: Uuid) -> Fetched {
+async fn fetch_page(cookie: u64, check: Option<u32>, since: u64, client_id: Uuid) -> Fetched {
     let sent = Utc::now();
-    let page = api::pull(cookie, since, client_id, PAGE).await;
+    let page = api::pull(cookie, check, since, client_id, PAGE).await;
     Fetched {
         page,
         sent,
@@ -306,15 +307,20 @@ async fn fetch_page(cookie: u64, since: u64, client_id: Uuid) -> Fetched {
 
 /// Starts fetching the next page of a run now, so the network works while this tab stores the
 /// page it has (a first load is about half network, half storing).
-fn fetch_ahead(cookie: u64, since: u64, client_id: Uuid) -> oneshot::Receiver<Fetched> {
+fn fetch_ahead(
+    cookie: u64,
+    check: Option<u32>,
+    since: u64,
+    client_id: Uuid,
+) -> oneshot::Receiver<Fetched> {
     let (answer, fetched) = oneshot::channel();
     spawn_local(async move {
-        let _ = answer.send(fetch_page(cookie, since, client_id).await);
+        let _ = answer.send(fetch_page(cookie, check, since, client_id).await);
     });
     fetched
 }
 
-/// Pulls every change since `cookie`, page by page.
+/// Pulls every change since `cookie` (whose token is `check`), page by page.
 ///
 /// The last page is committed together with the open ticket's refreshed timeline and the removal
 /// of the mutations the server has processed, in one go, so the view never shows a confirmed
@@ -323,6 +329,7 @@ async fn pull(
     store: Store,
     alive: &AtomicBool,
     cookie: &mut u64,
+    check: &mut Option<u32>,
     reset: &mut bool,
 ) -> Result<(), Halt> {
     // The next page of a run, already asked for.
@@ -334,9 +341,9 @@ async fn pull(
         let fetched = match ahead.take() {
             Some(fetched) => match fetched.await {
                 Ok(fetched) => fetched,
-                Err(_) => fetch_page(*cookie, since, client_id).await,
+                Err(_) => fetch_page(*cookie, *check, since, client_id).await,
             },
-            None => fetch_page(*cookie, since, client_id).await,
+            None => fetch_page(*cookie, *check, since, client_id).await,
         };
         if !is_alive(alive) {
             return Err(Halt::Stop);
@@ -349,9 +356,11 @@ async fn pull(
                 page
             }
             Err(error) if error.code() == Some("sync_reset") => {
-                // The server no longer knows our cookie (its data was reset): start over.
+                // The server no longer knows our cookie (its data was reset, or restored from an
+                // older backup): start over.
                 store.projection.update_untracked(Projection::reset);
                 *cookie = 0;
+                *check = None;
                 store.since.set_value(None);
                 *reset = true;
                 continue;
@@ -361,7 +370,7 @@ async fn pull(
         store.set_online(true);
         let run = page.more.then_some(since);
         if page.more {
-            ahead = Some(fetch_ahead(page.cookie, since, client_id));
+            ahead = Some(fetch_ahead(page.cookie, page.check, since, client_id));
         }
         let from = *cookie;
         let emptied = std::mem::take(reset);
@@ -385,6 +394,7 @@ async fn pull(
                 .projection
                 .update_untracked(|p| p.merge(page.tickets, &page.removed));
             *cookie = page.cookie;
+            *check = page.check;
             continue;
         }
 
@@ -435,7 +445,9 @@ async fn pull(
             store.reproject();
         }
         *cookie = page.cookie;
+        *check = page.check;
         store.cookie.set_value(page.cookie);
+        store.check.set_value(page.check);
         if let Some(page) = news {
             store.tell(&TabMessage::Pulled {
                 from,
@@ -489,6 +501,7 @@ pub(super) async fn follow(
             .projection
             .update_untracked(|p| p.merge(page.tickets, &page.removed));
         store.cookie.set_value(page.cookie);
+        store.check.set_value(page.check);
         store.since.set_value(run);
         return;
     }
@@ -510,6 +523,7 @@ pub(super) async fn follow(
     }
     store.reproject();
     store.cookie.set_value(page.cookie);
+    store.check.set_value(page.check);
     store.since.set_value(None);
     set_if_changed(store.loaded, true);
     store.refresh_inbox();

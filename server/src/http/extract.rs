@@ -35,6 +35,9 @@ fn json_error(rejection: &JsonRejection) -> AppError {
                 message: format!("The body does not fit this endpoint: {detail}"),
             }
         }
+        other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(
+            "The body is larger than this endpoint takes; send less at a time.".to_owned(),
+        ),
         other => {
             AppError::bad_request(format!("The body could not be read: {}", other.body_text()))
         }

@@ -5,9 +5,9 @@ use crate::auth::Staff;
 use crate::error::{AppError, AppResult};
 use crate::http::{ApiJson, ApiQuery};
 use crate::store::sync::{MAX_PULL, RawPull};
-use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,9 +17,17 @@ use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+/// The largest push body: a full batch of the largest mutations (`PUSH_BATCH` creates or replies
+/// of 20,000 characters, each at most six bytes in JSON) fits, so an honest client's push is
+/// never refused for its size (and, refused, would lose every change in it).
+const MAX_PUSH_BYTES: usize = 16 * 1024 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/sync/push", post(push))
+        .route(
+            "/sync/push",
+            post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
+        )
         .route("/sync/pull", get(pull))
         .route("/sync/poke", get(poke))
 }
@@ -39,8 +47,12 @@ async fn push(
             &state.clock,
         )
         .await;
-    // Each mutation commits on its own, so a push that failed part-way may still have committed
-    // some: then the head is read back rather than guessed.
+    // A push is decided in one transaction (shared with the pushes the writer thread batched with
+    // it), so one answered with an error committed none of its mutations: it was refused before
+    // anything was written (422 ids, 403 someone else's client id, 409 `mutation_gap`), or its
+    // transaction was rolled back. A batch that fails is committed again push by push, though,
+    // so the pushes beside it may have committed; each of those announces its own head, and
+    // reading the head back here is only a safety net against a commit going unannounced.
     let head = match &response {
         Ok(response) => response
             .results
@@ -69,6 +81,8 @@ struct PullQuery {
     since: Option<u64>,
     client_id: Option<Uuid>,
     limit: Option<u32>,
+    /// The token the page that gave `cookie` came with (`PullResponse::check`).
+    check: Option<u32>,
 }
 
 async fn pull(
@@ -86,6 +100,7 @@ async fn pull(
                 ws,
                 q.client_id,
                 q.cookie.unwrap_or(0),
+                q.check,
                 q.since,
                 limit,
                 state.clock.now(),

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use deskline_shared::api::{PullResponse, PushMutation, PushResponse};
 use deskline_shared::queue::Sight;
 use deskline_shared::{Actor, EventKind, Workspace};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -97,6 +97,7 @@ impl Store {
         ws: Arc<Workspace>,
         client_id: Option<Uuid>,
         cookie: u64,
+        check: Option<u32>,
         since: Option<u64>,
         limit: u32,
         now: DateTime<Utc>,
@@ -116,7 +117,9 @@ impl Store {
             .run(move |conn| {
                 // One read transaction: the head and the rows come from the same snapshot.
                 let tx = conn.transaction()?;
-                let page = read_pull(&tx, &actor, &ws, client_id, cookie, since, limit, now);
+                let page = read_pull(
+                    &tx, &actor, &ws, client_id, cookie, check, since, limit, now,
+                );
                 tx.finish()?;
                 page
             })
@@ -132,6 +135,7 @@ fn read_pull(
     ws: &Workspace,
     client_id: Option<Uuid>,
     cookie: u64,
+    check: Option<u32>,
     since: u64,
     limit: u32,
     now: DateTime<Utc>,
@@ -145,6 +149,19 @@ fn read_pull(
             code: "sync_reset",
             message: format!(
                 "The cookie {cookie} is ahead of this server (at {head}); discard the local copy and pull from 0."
+            ),
+        });
+    }
+    // A cookie of another history: this `seq` names another change here (the database was
+    // restored from an older backup and has committed changes since).
+    if let Some(check) = check
+        && cookie > 0
+        && token_at(tx, cookie)?.is_some_and(|token| token != check)
+    {
+        return Err(AppError::Conflict {
+            code: "sync_reset",
+            message: format!(
+                "The cookie {cookie} names a change this server does not have (its data was restored from an older backup); discard the local copy and pull from 0."
             ),
         });
     }
@@ -185,13 +202,24 @@ fn read_pull(
         last_seq = u64::try_from(row.get::<_, i64>(5)?).unwrap_or(head);
     }
     let new_cookie = if more { last_seq } else { head };
-    // Tickets that came into sight after `since`: their whole conversation is news.
-    let (known, fresh): (Vec<Uuid>, Vec<Uuid>) = if since > 0 {
-        let seen = seen_before(tx, actor, ws, &visible, since, since)?;
+    // Tickets that came into sight after `since`, or that an earlier page of this run may have
+    // reported as removed (the client then dropped their messages): their whole conversation is
+    // news. Sending a message again is harmless, as a client keeps one copy per message.
+    let (known, fresh): (Vec<Uuid>, Vec<Uuid>) = if since > 0 && actor.role.is_staff() {
+        let seen = states_before(tx, &visible, since, since)?
+            .into_iter()
+            .filter(|(_, sight)| sight.visible_to(actor, ws))
+            .map(|(id, _)| id)
+            .collect::<HashSet<Uuid>>();
+        let out_of_sight: HashSet<Uuid> = states_before(tx, &visible, since, cookie)?
+            .into_iter()
+            .filter(|(_, sight)| !sight.visible_to(actor, ws))
+            .map(|(id, _)| id)
+            .collect();
         visible
             .iter()
             .map(|(id, _)| *id)
-            .partition(|id| seen.contains(id))
+            .partition(|id| seen.contains(id) && !out_of_sight.contains(id))
     } else {
         (Vec::new(), visible.iter().map(|(id, _)| *id).collect())
     };
@@ -218,12 +246,18 @@ fn read_pull(
             .map(|id| u64::try_from(id).unwrap_or(0))?,
         None => 0,
     };
+    let check = if new_cookie > 0 {
+        token_at(tx, new_cookie)?
+    } else {
+        None
+    };
     Ok(PullResponse {
         tickets,
         removed,
         messages,
         last_mutation_id,
         cookie: new_cookie,
+        check,
         more,
         head,
         server_time: now,
@@ -280,13 +314,20 @@ fn to_i64(n: u64) -> anyhow::Result<i64> {
     i64::try_from(n).map_err(|_| anyhow::anyhow!("{n} does not fit SQLite's INTEGER"))
 }
 
+/// The token of the change `seq` names (`None` for changes older than tokens, or none at all).
+fn token_at(tx: &rusqlite::Transaction, seq: u64) -> anyhow::Result<Option<u32>> {
+    let token: Option<Option<i64>> = tx
+        .prepare_cached("SELECT token FROM changes WHERE seq = ?1")?
+        .query_row(params![to_i64(seq)?], |r| r.get(0))
+        .optional()?;
+    Ok(token.flatten().and_then(|t| u32::try_from(t).ok()))
+}
+
 /// Which of `tickets` (a page: each changed after `cookie`) `actor` could see in a state that a
 /// client paging from `since` may hold: the state at `since`, or one that followed a change up to
 /// `cookie` (an earlier page of the run carried the ticket as it then was). With `since ==
-/// cookie`, that is the state at `since` alone. Each change records the team and assignee before
-/// it, which is all visibility reads of staff. Only such tickets are reported as removed, so
-/// nobody learns of tickets they were never shown. One read for a whole page, which visits only
-/// the changes it needs: those after `since`, up to each ticket's first after `cookie`.
+/// cookie`, that is the state at `since` alone. Only such tickets are reported as removed, so
+/// nobody learns of tickets they were never shown.
 fn seen_before(
     tx: &rusqlite::Transaction,
     actor: &Actor,
@@ -295,14 +336,33 @@ fn seen_before(
     since: u64,
     cookie: u64,
 ) -> anyhow::Result<HashSet<Uuid>> {
-    let mut seen = HashSet::new();
-    if !actor.role.is_staff() || tickets.is_empty() {
-        return Ok(seen);
+    if !actor.role.is_staff() {
+        return Ok(HashSet::new());
+    }
+    Ok(states_before(tx, tickets, since, cookie)?
+        .into_iter()
+        .filter(|(_, sight)| sight.visible_to(actor, ws))
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// The states of `tickets` (each changed after `cookie`, with its sight now) that a client paging
+/// from `since` may hold, as in [`seen_before`]: the state before each change after `since`, up
+/// to each ticket's first change after `cookie`. Each change records the team and assignee before
+/// it, which is all visibility reads of staff. One read for a whole page, which visits only the
+/// changes it needs; a ticket created after `since` has no state before it and is not listed.
+fn states_before(
+    tx: &rusqlite::Transaction,
+    tickets: &[(Uuid, Sight)],
+    since: u64,
+    cookie: u64,
+) -> anyhow::Result<Vec<(Uuid, Sight)>> {
+    let mut states = Vec::new();
+    if tickets.is_empty() {
+        return Ok(states);
     }
     let by_id: HashMap<Uuid, Sight> = tickets.iter().copied().collect();
     let ids: Vec<String> = tickets.iter().map(|(id, _)| id.to_string()).collect();
-    // The state before each change after `since`, up to the first change after `cookie` (the
-    // state before that one is the newest a page up to `cookie` can have carried).
     let mut select = tx.prepare_cached(
         "WITH page (ticket_id, upto) AS (
              SELECT j.value, (SELECT MIN(f.seq) FROM changes f WHERE f.ticket_id = j.value AND f.seq > ?3)
@@ -319,17 +379,17 @@ fn seen_before(
     ])?;
     while let Some(row) = rows.next()? {
         let id = column_uuid(row, 0)?.context("a ticket without an id")?;
-        let Some(now) = by_id.get(&id).filter(|_| !seen.contains(&id)) else {
+        let Some(now) = by_id.get(&id) else {
             continue;
         };
-        let before = Sight {
-            team: column_uuid(row, 1)?,
-            assignee: column_uuid(row, 2)?,
-            ..*now
-        };
-        if before.visible_to(actor, ws) {
-            seen.insert(id);
-        }
+        states.push((
+            id,
+            Sight {
+                team: column_uuid(row, 1)?,
+                assignee: column_uuid(row, 2)?,
+                ..*now
+            },
+        ));
     }
-    Ok(seen)
+    Ok(states)
 }

@@ -477,8 +477,8 @@ pub fn commit_mutation(
     let seq = *head + 1;
     let id = ticket.id.to_string();
     tx.prepare_cached(
-        "INSERT INTO changes (seq, ticket_id, committed_at, prev_existed, prev_team_id, prev_assignee_id)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO changes (seq, ticket_id, committed_at, prev_existed, prev_team_id, prev_assignee_id, token)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         seq,
@@ -487,6 +487,8 @@ pub fn commit_mutation(
         prev.is_some(),
         prev.and_then(|(team, _)| team).map(|t| t.to_string()),
         prev.and_then(|(_, assignee)| assignee).map(|a| a.to_string()),
+        // A u32, so JavaScript clients read it exactly.
+        rand::random::<u32>(),
     ])?;
     for event in &events {
         tx.prepare_cached(
