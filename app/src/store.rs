@@ -79,6 +79,8 @@ pub struct Choice {
 pub enum ChoiceAction {
     /// Opens a ticket.
     Open(Uuid),
+    /// Opens a ticket with its composer on an internal note, ready to type.
+    Note(Uuid),
     /// Queues a mutation (e.g. a note asking a colleague to release a ticket).
     Queue(Mutation),
 }
@@ -167,6 +169,9 @@ pub struct Store {
     pub open_tabs: RwSignal<Vec<Uuid>>,
     /// A ticket the user opened while every tab was taken: they are asked to close one.
     pub tab_request: RwSignal<Option<Uuid>>,
+    /// A ticket whose composer should turn to an internal note and take the focus (a notice's
+    /// choice); the composer clears it once done.
+    pub note_request: RwSignal<Option<Uuid>>,
     /// Tickets ticked for a bulk action.
     pub marked: RwSignal<HashSet<Uuid>>,
     /// The row the keyboard is on.
@@ -323,6 +328,7 @@ impl Store {
             saved_views: RwSignal::new(Vec::new()),
             open_tabs: RwSignal::new(queue::load_tabs(me_id)),
             tab_request: RwSignal::new(None),
+            note_request: RwSignal::new(None),
             marked: RwSignal::new(HashSet::new()),
             cursor: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
@@ -941,6 +947,10 @@ impl Store {
     pub fn choose(&self, notice: u64, action: &ChoiceAction) {
         match action {
             ChoiceAction::Open(ticket) => self.open(Some(*ticket)),
+            ChoiceAction::Note(ticket) => {
+                self.note_request.set(Some(*ticket));
+                self.open(Some(*ticket));
+            }
             ChoiceAction::Queue(mutation) => {
                 self.submit(mutation.clone());
             }
@@ -1001,9 +1011,22 @@ impl Store {
                 format!("{holder}, could you release {reference} to me? I meant to take it. — {me}")
             },
         };
+        // The user's other changes to the ticket went through (or wait their turn): say so, as
+        // they may expect the refusal to have undone them too.
+        let kept = self
+            .outbox
+            .with_untracked(|o| o.pending().iter().any(|p| p.mutation.ticket_id() == ticket))
+            || self
+                .unsaved
+                .with_untracked(|u| u.iter().any(|p| p.mutation.ticket_id() == ticket));
         let text = if waited {
+            let kept = if kept {
+                " Your other changes to it were kept."
+            } else {
+                ""
+            };
             format!(
-                "{holder} started {reference} at {local} while you were offline, so it stays with {holder}. Your other changes to it were kept."
+                "{holder} started {reference} at {local} while you were offline, so it stays with {holder}.{kept}"
             )
         } else {
             refused.message
@@ -1013,7 +1036,7 @@ impl Store {
             vec![
                 Choice {
                     label: "Open it to add a note".into(),
-                    action: ChoiceAction::Open(ticket),
+                    action: ChoiceAction::Note(ticket),
                 },
                 Choice {
                     label: format!("Ask {holder} to release it"),

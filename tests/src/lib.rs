@@ -29,6 +29,8 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
+    /// The built app it serves.
+    dist: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -40,7 +42,11 @@ impl Server {
 
     /// Like `start`, with extra flags (e.g. `--test-clock`).
     pub fn start_with(tickets: usize, flags: &[&str]) -> Result<Server> {
-        let dist = env_path("DESKLINE_DIST")?;
+        Server::serving(&env_path("DESKLINE_DIST")?, tickets, flags)
+    }
+
+    /// Like `start`, serving the app from `dist` (a copy a test may change, as a new build would).
+    pub fn serving(dist: &std::path::Path, tickets: usize, flags: &[&str]) -> Result<Server> {
         if !dist.join("index.html").exists() {
             bail!(
                 "{} has no index.html: build the app first (`cargo xtask test` does)",
@@ -48,10 +54,11 @@ impl Server {
             );
         }
         let dir = tempfile::tempdir()?;
-        let (child, base) = spawn(&dir.path().join("e2e.db"), tickets, flags)?;
+        let (child, base) = spawn_on(&dir.path().join("e2e.db"), dist, 0, tickets, flags)?;
         Ok(Server {
             child,
             base,
+            dist: dist.to_owned(),
             _dir: dir,
         })
     }
@@ -66,6 +73,41 @@ impl Server {
         self._dir.path().join("e2e.db")
     }
 
+    /// The database's files: the main file and SQLite's write-ahead log and its index.
+    fn database_files(&self) -> [PathBuf; 3] {
+        let db = self.database();
+        let with = |suffix: &str| {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        [db.clone(), with("-wal"), with("-shm")]
+    }
+
+    /// Copies the database into `dir`, as a backup would; call it between [`Server::kill`] and a
+    /// restart, so no write is half done.
+    pub fn back_up(&self, dir: &std::path::Path) -> Result<()> {
+        for file in self.database_files() {
+            if file.exists() {
+                std::fs::copy(&file, dir.join(file.file_name().context("a file name")?))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts back the copy [`Server::back_up`] made, as restoring a backup would (the server must
+    /// be killed first); everything written since is gone.
+    pub fn restore(&self, dir: &std::path::Path) -> Result<()> {
+        for file in self.database_files() {
+            let _ = std::fs::remove_file(&file);
+            let copy = dir.join(file.file_name().context("a file name")?);
+            if copy.exists() {
+                std::fs::copy(&copy, &file)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Kills the process with SIGKILL, as a crash or the OOM killer would: no shutdown runs.
     pub fn kill(&mut self) -> Result<()> {
         self.child.kill()?;
@@ -76,7 +118,7 @@ impl Server {
     /// Starts the server again on the same database with `flags`, after [`Server::kill`]; it
     /// listens on a new port, which `base` then names.
     pub fn restart(&mut self, flags: &[&str]) -> Result<()> {
-        let (child, base) = spawn(&self.database(), 0, flags)?;
+        let (child, base) = spawn_on(&self.database(), &self.dist, 0, 0, flags)?;
         self.child = child;
         self.base = base;
         Ok(())
@@ -100,7 +142,7 @@ impl Server {
         let port = self.port()?;
         let started = Instant::now();
         let (child, base) = loop {
-            match spawn_on(&self.database(), port, 0, flags) {
+            match spawn_on(&self.database(), &self.dist, port, 0, flags) {
                 Ok(spawned) => break spawned,
                 Err(_) if started.elapsed() < Duration::from_secs(10) => {
                     std::thread::sleep(Duration::from_millis(200));
@@ -119,28 +161,23 @@ impl Server {
     }
 }
 
-/// Starts the server binary on a free port over `database` (seeded with `tickets` demo tickets
-/// when new) and waits until it prints its address.
-fn spawn(database: &std::path::Path, tickets: usize, flags: &[&str]) -> Result<(Child, String)> {
-    spawn_on(database, 0, tickets, flags)
-}
-
-/// Like [`spawn`], on `port` (0: a free one).
+/// Starts the server binary on `port` (0: a free one) over `database` (seeded with `tickets` demo
+/// tickets when new), serving the app in `dist`, and waits until it prints its address.
 fn spawn_on(
     database: &std::path::Path,
+    dist: &std::path::Path,
     port: u16,
     tickets: usize,
     flags: &[&str],
 ) -> Result<(Child, String)> {
     let bin = env_path("DESKLINE_SERVER_BIN")?;
-    let dist = env_path("DESKLINE_DIST")?;
     let mut child = Command::new(&bin)
         .args(["--port", &port.to_string()])
         .args(["--demo-tickets", &tickets.to_string()])
         .arg("--database")
         .arg(database)
         .arg("--dist")
-        .arg(&dist)
+        .arg(dist)
         .args(flags)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -282,6 +319,11 @@ fn free_port() -> Result<u16> {
 impl Browser {
     /// Starts chromedriver and a headless Chromium with a fresh profile, `width` × `height` pixels.
     pub async fn start(width: u32, height: u32) -> Result<Browser> {
+        Browser::start_with(width, height, &[]).await
+    }
+
+    /// Like [`Browser::start`], with extra Chromium flags.
+    pub async fn start_with(width: u32, height: u32, flags: &[&str]) -> Result<Browser> {
         let chromedriver =
             env_path("CHROMEDRIVER").unwrap_or_else(|_| PathBuf::from("/usr/bin/chromedriver"));
         let port = free_port()?;
@@ -292,7 +334,7 @@ impl Browser {
             .spawn()
             .with_context(|| format!("could not start {}", chromedriver.display()))?;
         let profile = tempfile::tempdir()?;
-        let args = vec![
+        let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -305,6 +347,7 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        args.extend(flags.iter().map(|f| (*f).to_owned()));
         let downloads = tempfile::tempdir()?;
         // Save downloads without a prompt, and allow a page more than one (CSV, then XLSX).
         let prefs = serde_json::json!({

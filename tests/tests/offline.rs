@@ -8,9 +8,14 @@
 //!   change, still pending. Once the server is back, the header says `Saved`, the server holds
 //!   each change exactly once (checked event by event on each ticket's timeline) and the page
 //!   shows them confirmed, the new ticket with its real reference.
-//! - **Conflict**: two agents of one team both start the same unassigned ticket offline, one adds
-//!   a note and the other a public reply. The first to sync keeps the ticket; the second is told
-//!   who has it, keeps the reply, and can ask the holder to release it with an internal note.
+//! - **Conflict**: two agents of one team both start the same three unassigned tickets offline;
+//!   on the first, one adds a note and the other a public reply. The first to sync keeps the
+//!   tickets; the second is told who has each and since when, keeps the reply, and answers the
+//!   three notices with each of their choices: asking the holder to release the ticket (an
+//!   internal note), opening it on an internal note, and dismissing it.
+//! - **Reset**: the server is restored from a backup older than what a page holds, so the page's
+//!   cookie is ahead of it; the page is told to start over, drops its local copy and loads the
+//!   server's tickets again, keeping a change it had not sent.
 //!   The second browser is held offline (by DevTools network emulation) until the first has
 //!   synced, so the order is decided by the test, not by the two retry timers.
 
@@ -315,7 +320,36 @@ impl Planned {
         }
         Ok(())
     }
+
+    /// The ticket's row in the list is marked as not yet saved.
+    async fn check_row_pending(
+        &self,
+        browser: &Browser,
+        workspace: &WorkspacePage<'_>,
+    ) -> Result<()> {
+        workspace.clear_search().await?;
+        workspace.type_search(&self.reference).await?;
+        let row = format!("[data-testid='ticket-row'][data-id='{}']", self.id);
+        browser
+            .wait_for(&format!("{row}.saving"))
+            .await
+            .with_context(|| format!("{}: its row is not marked as saving", self.reference))?;
+        ensure!(
+            count(browser, &format!("{row} .saving-marker:not([hidden])")).await? == 1,
+            "{}: its row shows no saving marker",
+            self.reference
+        );
+        workspace.clear_search().await
+    }
 }
+
+/// Records every text the header's sync indicator shows from now on, in `window.deskline_sync_texts`.
+const RECORD_SYNC_TEXTS: &str = "
+    const el = document.querySelector(\"[data-testid='sync-state']\");
+    window.deskline_sync_texts = [el.textContent];
+    new MutationObserver(() => window.deskline_sync_texts.push(el.textContent))
+        .observe(el, { childList: true, characterData: true, subtree: true });
+    return true;";
 
 /// Sends a reply or note and waits for it on the timeline.
 async fn send(view: &TicketView<'_>, internal: bool, body: &str) -> Result<()> {
@@ -760,11 +794,17 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
     for (_, p) in &plan {
         p.check_page(&workspace).await?;
     }
+    // Their rows in the list say they are not saved yet.
+    for (_, p) in &plan {
+        p.check_row_pending(&browser, &workspace).await?;
+    }
     // The new ticket is in the list, without a reference yet.
     workspace.clear_search().await?;
     workspace.type_search("\"floor 3 jams\"").await?;
     let row = browser
-        .wait_for(&format!("[data-testid='ticket-row'][data-id='{new_id}']"))
+        .wait_for(&format!(
+            "[data-testid='ticket-row'][data-id='{new_id}'].saving"
+        ))
         .await?;
     ensure!(
         row.text().await?.contains("(reference pending)"),
@@ -775,10 +815,20 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
     ensure!(workspace.sync_state().await? == offline_text);
 
     // The server comes back on the same port and database.
+    js(&browser, RECORD_SYNC_TEXTS).await?;
     server.restart_same_port(&[])?;
     let back = Instant::now();
     let waited = wait_sync_state(&workspace, "Saved", SYNC_TIMEOUT).await?;
     eprintln!("round trip: server back; the page said Saved after {waited:.1?}");
+    // On its way there the header said the changes were being saved, with their count.
+    let texts: Vec<String> =
+        serde_json::from_value(js(&browser, "return window.deskline_sync_texts;").await?)?;
+    ensure!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("Saving ") && t.ends_with('…')),
+        "the header never said it was saving: {texts:?}"
+    );
 
     // The server holds each change exactly once.
     let api = server.api(ANA).await?;
@@ -884,6 +934,30 @@ async fn teammates(api: &Api) -> Result<((String, String), (String, String), Str
     bail!("no two demo agents share a team")
 }
 
+/// The notice that names `reference`, and its text.
+async fn notice_for(
+    browser: &Browser,
+    reference: &str,
+) -> Result<(fantoccini::elements::Element, String)> {
+    for notice in browser
+        .client
+        .find_all(Locator::Css("[data-testid='notice']"))
+        .await?
+    {
+        let text = notice.text().await?;
+        if text.contains(reference) {
+            return Ok((notice, text));
+        }
+    }
+    bail!("no notice names {reference}: {:?}", notices(browser).await?)
+}
+
+/// The new events on a ticket's timeline since it had `before`, by kind.
+async fn new_kinds(api: &Api, id: &str, before: usize) -> Result<Vec<String>> {
+    let after = detail(api, id).await?;
+    Ok(kinds(&timeline(&after)?[before..]))
+}
+
 #[tokio::test]
 async fn two_agents_start_the_same_ticket_offline_and_the_second_is_told_who_has_it() -> Result<()>
 {
@@ -895,28 +969,39 @@ async fn two_agents_start_the_same_ticket_offline_and_the_second_is_told_who_has
     let ws = a_api.get("/api/workspace").await?;
     let (new_status, open_status, _) = statuses(&ws)?;
     let a_id = a_api.agent_id(&a_name).await?;
-    let ticket = a_api
-        .tickets()
-        .await?
-        .into_iter()
-        .find(|t| {
-            t["team"] == team.as_str()
-                && t["assignee"].is_null()
-                && t["status"] == new_status.as_str()
-                && t["archived"] == false
-                && t["snoozed_until"].is_null()
-                && t["trash"].is_null()
-        })
-        .context("no new unassigned ticket in the shared team")?;
-    let id = ticket["id"].as_str().context("id")?.to_owned();
-    let reference = ticket["reference"]
-        .as_str()
-        .context("reference")?
-        .to_owned();
-    let events_before = timeline(&detail(&a_api, &id).await?)?.len();
-    eprintln!("conflict: {a_name} and {b_name} on {reference}");
+    // Three new unassigned tickets of the shared team: B answers the notice of the first by
+    // asking A to release it, of the second by adding a note, and dismisses the third's.
+    let mut picked = Vec::new();
+    for t in a_api.tickets().await? {
+        if t["team"] == team.as_str()
+            && t["assignee"].is_null()
+            && t["status"] == new_status.as_str()
+            && t["archived"] == false
+            && t["snoozed_until"].is_null()
+            && t["trash"].is_null()
+        {
+            let id = t["id"].as_str().context("id")?.to_owned();
+            let reference = t["reference"].as_str().context("reference")?.to_owned();
+            let before = timeline(&detail(&a_api, &id).await?)?.len();
+            picked.push((id, reference, before));
+        }
+        if picked.len() == 3 {
+            break;
+        }
+    }
+    ensure!(
+        picked.len() == 3,
+        "only {} new unassigned tickets in the shared team",
+        picked.len()
+    );
+    let (id, reference, events_before) = picked[0].clone();
+    let (noted_id, noted_reference, noted_before) = picked[1].clone();
+    let (dismissed_id, dismissed_reference, dismissed_before) = picked[2].clone();
+    eprintln!(
+        "conflict: {a_name} and {b_name} on {reference}, {noted_reference} and {dismissed_reference}"
+    );
 
-    // Both agents have the ticket open.
+    // Both agents are signed in.
     let a = Browser::start(1280, 800).await?;
     let b = Browser::start(1280, 800).await?;
     a.client.goto(&server.base).await?;
@@ -925,21 +1010,29 @@ async fn two_agents_start_the_same_ticket_offline_and_the_second_is_told_who_has
     let b_ws = LoginPage(&b).sign_in(&b_email).await?;
     a_ws.wait_saved().await?;
     b_ws.wait_saved().await?;
-    let a_view = a_ws.find_and_open(&reference, &id).await?;
-    let b_view = b_ws.find_and_open(&reference, &id).await?;
 
-    // Offline, both start it; A writes a note, B a public reply.
+    // Offline, both start the three tickets; on the first, A writes a note and B a public reply.
     server.kill()?;
     let note = format!("{a_name}: I'll take this one, I know the customer.");
     let reply = "Hello! Thanks for reaching out; I'm looking into it now.";
-    a_view.start().await?;
-    a_view.wait_value("ticket-status", &open_status).await?;
-    send(&a_view, true, &note).await?;
-    b_view.start().await?;
-    b_view.wait_value("ticket-status", &open_status).await?;
-    send(&b_view, false, reply).await?;
-    wait_sync_state(&a_ws, "Offline — 2 pending", Duration::from_secs(20)).await?;
-    wait_sync_state(&b_ws, "Offline — 2 pending", Duration::from_secs(20)).await?;
+    for (ws, agent) in [(&a_ws, "A"), (&b_ws, "B")] {
+        for (ticket, ticket_ref, _) in picked.iter().rev() {
+            let view = ws.find_and_open(ticket_ref, ticket).await?;
+            view.start().await?;
+            view.wait_value("ticket-status", &open_status).await?;
+            if *ticket == id {
+                if agent == "A" {
+                    send(&view, true, &note).await?;
+                } else {
+                    send(&view, false, reply).await?;
+                }
+            }
+            ws.clear_search().await?;
+        }
+    }
+    let b_view = b_ws.open_tab(&id).await?;
+    wait_sync_state(&a_ws, "Offline — 4 pending", Duration::from_secs(20)).await?;
+    wait_sync_state(&b_ws, "Offline — 4 pending", Duration::from_secs(20)).await?;
 
     // The server comes back; B's browser stays cut off until A's changes are in.
     emulate_offline(&b, true).await?;
@@ -958,32 +1051,53 @@ async fn two_agents_start_the_same_ticket_offline_and_the_second_is_told_who_has
     );
 
     emulate_offline(&b, false).await?;
-    let notice = b
-        .client
+    b.client
         .wait()
         .at_most(SYNC_TIMEOUT)
         .for_element(Locator::Css("[data-testid='notice']"))
         .await
         .context("B never saw a notice")?;
-    let text = notice.text().await?;
-    eprintln!("conflict: {b_name} sees: {text:?}");
-    let said = notices(&b).await?;
-    ensure!(
-        said.len() == 1,
-        "{b_name}'s page shows the notices {said:?}"
-    );
-    ensure!(
-        text.contains(&format!("{a_name} started {reference}"))
-            && text.contains("while you were offline")
-            && text.contains(&format!("it stays with {a_name}")),
-        "the notice reads {text:?}"
-    );
     let waited = wait_sync_state(&b_ws, "Saved", SYNC_TIMEOUT).await?;
     eprintln!("conflict: {b_name}'s page said Saved {waited:.1?} after reconnecting");
+    let said = notices(&b).await?;
+    ensure!(
+        said.len() == 3,
+        "{b_name}'s page shows the notices {said:?}"
+    );
+    // Each notice says who started which ticket, and when (in the browser's time zone).
+    let b_api = server.api(&b_email).await?;
+    for (ticket, ticket_ref, before) in &picked {
+        let after = detail(&b_api, ticket).await?;
+        let started = &timeline(&after)?[*before];
+        ensure!(
+            started["kind"].get("assignee_changed").is_some(),
+            "{ticket_ref}: {started}"
+        );
+        let local = b
+            .client
+            .execute(
+                "return new Date(arguments[0]).toTimeString().slice(0, 5);",
+                vec![started["at"].clone()],
+            )
+            .await?;
+        let local = local.as_str().context("a time")?;
+        let (_, text) = notice_for(&b, ticket_ref).await?;
+        eprintln!("conflict: {b_name} sees: {text:?}");
+        ensure!(
+            text.contains(&format!(
+                "{a_name} started {ticket_ref} at {local} while you were offline"
+            )) && text.contains(&format!("it stays with {a_name}")),
+            "the notice reads {text:?}"
+        );
+        // B's reply on the first went through; the others had nothing else from B.
+        ensure!(
+            text.contains("Your other changes to it were kept.") == (*ticket == id),
+            "the notice reads {text:?}"
+        );
+    }
     screenshot(&b, "offline-conflict.png").await?;
 
     // The server kept A as the holder, A's note and B's reply; nothing else was added.
-    let b_api = server.api(&b_email).await?;
     let after = detail(&b_api, &id).await?;
     ensure!(
         after["ticket"]["assignee"] == a_id.as_str(),
@@ -1004,16 +1118,72 @@ async fn two_agents_start_the_same_ticket_offline_and_the_second_is_told_who_has
         ],
         "the server added {new:?}"
     );
+    for (ticket, before) in [(&noted_id, noted_before), (&dismissed_id, dismissed_before)] {
+        let new = new_kinds(&b_api, ticket, before).await?;
+        ensure!(
+            new == ["assignee_changed", "status_changed"],
+            "the server added {new:?}"
+        );
+    }
     // B's page shows the truth: A holds it, and B's reply is there.
     b_view.wait_value("ticket-assignee", &a_id).await?;
     b_view.wait_message("public", reply).await?;
 
-    // B asks A to release it, from the notice.
-    let choices = b
-        .client
-        .find_all(Locator::Css(
-            "[data-testid='notice'] [data-testid='notice-choice']",
-        ))
+    // The third: dismissed, and nothing more happens.
+    let (notice, _) = notice_for(&b, &dismissed_reference).await?;
+    notice
+        .find(Locator::Css("[data-testid='notice-dismiss']"))
+        .await?
+        .click()
+        .await?;
+    ensure!(
+        notice_for(&b, &dismissed_reference).await.is_err(),
+        "the dismissed notice stays"
+    );
+
+    // The second: opened with the composer on an internal note, ready to type.
+    let (notice, _) = notice_for(&b, &noted_reference).await?;
+    let choices = notice
+        .find_all(Locator::Css("[data-testid='notice-choice']"))
+        .await?;
+    ensure!(
+        choices[0].text().await? == "Open it to add a note",
+        "the first choice reads {:?}",
+        choices[0].text().await?
+    );
+    choices[0].click().await?;
+    let noted_view = TicketView(&b);
+    b.wait_until("the ticket opens on an internal note", || async {
+        Ok(noted_view.reference().await? == noted_reference
+            && b.wait_for("[data-testid='composer-internal']")
+                .await?
+                .attr("aria-selected")
+                .await?
+                .as_deref()
+                == Some("true")
+            && js(
+                &b,
+                "return document.activeElement && document.activeElement.dataset.testid;",
+            )
+            .await?
+                == json!("composer-body"))
+    })
+    .await?;
+    let handover = format!("{a_name} has this one; the customer prefers email.");
+    b.wait_for("[data-testid='composer-body']")
+        .await?
+        .send_keys(&handover)
+        .await?;
+    b.wait_for("[data-testid='composer-send']")
+        .await?
+        .click()
+        .await?;
+    noted_view.wait_message("internal", &handover).await?;
+
+    // The first: B asks A to release it.
+    let (notice, _) = notice_for(&b, &reference).await?;
+    let choices = notice
+        .find_all(Locator::Css("[data-testid='notice-choice']"))
         .await?;
     let mut labels = Vec::new();
     for c in &choices {
@@ -1046,9 +1216,20 @@ async fn two_agents_start_the_same_ticket_offline_and_the_second_is_told_who_has
         "conflict: the server holds {}'s note {:?}",
         b_name, asks[0]["body"]
     );
+    let noted = detail(&b_api, &noted_id).await?;
+    ensure!(
+        count_messages(timeline(&noted)?, "internal", &handover) == 1,
+        "B's note on {noted_reference}"
+    );
+    ensure!(
+        new_kinds(&b_api, &dismissed_id, dismissed_before).await?
+            == ["assignee_changed", "status_changed"],
+        "dismissing changed {dismissed_reference}"
+    );
     ensure!(
         count(&b, "[data-testid='notice']").await? == 0,
-        "the notice stays"
+        "notices stay: {:?}",
+        notices(&b).await?
     );
     let said = notices(&a).await?;
     ensure!(
@@ -1058,4 +1239,126 @@ async fn two_agents_start_the_same_ticket_offline_and_the_second_is_told_who_has
     eprintln!("conflict: done in {:.1?}", t0.elapsed());
     a.close().await?;
     b.close().await
+}
+
+/// Whether the list holds the ticket `id` (the search box narrowed to `query`).
+async fn listed(
+    browser: &Browser,
+    workspace: &WorkspacePage<'_>,
+    query: &str,
+    id: &str,
+) -> Result<bool> {
+    workspace.clear_search().await?;
+    workspace.type_search(query).await?;
+    // The list answers each key at once; give the last one its frame.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let n = count(
+        browser,
+        &format!("[data-testid='ticket-row'][data-id='{id}']"),
+    )
+    .await?;
+    workspace.clear_search().await?;
+    Ok(n > 0)
+}
+
+#[tokio::test]
+async fn a_server_restored_from_an_older_backup_makes_the_page_start_over() -> Result<()> {
+    let mut server = Server::start(30)?;
+    let api = server.api(ANA).await?;
+    let ana = api.agent_id("Ana Souza").await?;
+    let ws = api.get("/api/workspace").await?;
+    let team = ws["agents"]
+        .as_array()
+        .and_then(|agents| agents.iter().find(|a| a["id"] == ana.as_str()))
+        .and_then(|a| a["teams"][0].as_str())
+        .context("Ana has no team")?
+        .to_owned();
+    let browser = Browser::start(1280, 800).await?;
+    browser.client.goto(&server.base).await?;
+    let workspace = LoginPage(&browser).sign_in(ANA).await?;
+    workspace.wait_saved().await?;
+
+    // A backup of the server as it is now (signed-in session included).
+    let backup = tempfile::tempdir()?;
+    server.kill()?;
+    server.back_up(backup.path())?;
+    server.restart_same_port(&[])?;
+
+    // After the backup, a ticket is created elsewhere and reaches the page.
+    let api = server.api(ANA).await?;
+    let lost = uuid::Uuid::now_v7().to_string();
+    api.post(
+        "/api/sync/push",
+        &json!({"client_id": uuid::Uuid::now_v7(), "mutations": [
+            {"id": 1, "created_at": chrono::Utc::now(), "name": "create", "args": {
+                "ticket_id": lost, "title": "Wombat written after the backup",
+                "ticket_type": "Support Ticket", "channel": "phone", "priority": "medium",
+                "team": team}}
+        ]}),
+    )
+    .await?;
+    wait_long("the new ticket is listed", SYNC_TIMEOUT, || async {
+        listed(&browser, &workspace, "wombat", &lost).await
+    })
+    .await?;
+    workspace.wait_saved().await?;
+
+    // The server is restored from the backup: the page's cookie is now ahead of it. Meanwhile the
+    // page keeps a change of its own that the restored server has never seen.
+    server.kill()?;
+    server.restore(backup.path())?;
+    let kept = workspace
+        .create_ticket(
+            "Platypus written while the server was being restored",
+            "Typed in during the restore.",
+            "low",
+            Some(&team),
+        )
+        .await?;
+    workspace.clear_search().await?;
+    server.restart_same_port(&[])?;
+    let api = server.api(ANA).await?;
+    wait_long(
+        "the restored server holds the page's change",
+        SYNC_TIMEOUT,
+        || async {
+            Ok(api
+                .tickets()
+                .await?
+                .iter()
+                .any(|t| t["id"] == kept.as_str()))
+        },
+    )
+    .await?;
+    workspace.wait_saved().await?;
+    // The page started over: what the server never had (after its restore) is gone, the list
+    // is the server's, and the change made meanwhile is in it once.
+    wait_long("the lost ticket leaves the list", SYNC_TIMEOUT, || async {
+        Ok(!listed(&browser, &workspace, "wombat", &lost).await?)
+    })
+    .await?;
+    ensure!(
+        listed(&browser, &workspace, "platypus", &kept).await?,
+        "the page's own change is not listed"
+    );
+    let on_server = api
+        .tickets()
+        .await?
+        .iter()
+        .filter(|t| t["title"] == "Platypus written while the server was being restored")
+        .count();
+    ensure!(
+        on_server == 1,
+        "the server holds the page's ticket {on_server} times"
+    );
+    // And so does the local copy: a reload reads the same.
+    browser.client.refresh().await?;
+    let workspace = WorkspacePage(&browser);
+    workspace.wait_saved().await?;
+    ensure!(
+        !listed(&browser, &workspace, "wombat", &lost).await?,
+        "the local copy still holds the lost ticket"
+    );
+    ensure!(listed(&browser, &workspace, "platypus", &kept).await?);
+    browser.close().await
 }

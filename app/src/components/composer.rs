@@ -2,6 +2,7 @@
 
 use crate::contexts::use_store;
 use deskline_shared::{MAX_NOTE_CHARS, Mutation, Visibility};
+use leptos::html::Textarea;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -15,6 +16,17 @@ pub fn Composer(
     let body = RwSignal::new(String::new());
     let visibility = RwSignal::new(Visibility::Public);
     let internal = move || visibility.get() == Visibility::Internal;
+    let textarea = NodeRef::<Textarea>::new();
+    // Asked for a note on this ticket (a notice's "Open it to add a note"): the note tab, focused.
+    Effect::new(move |_| {
+        if store.note_request.get() == Some(id)
+            && let Some(el) = textarea.get()
+        {
+            visibility.set(Visibility::Internal);
+            let _ = el.focus();
+            store.note_request.set(None);
+        }
+    });
     let length = move || body.with(|b| b.trim().chars().count());
     let send = move || {
         let mutation = Mutation::Reply {
@@ -52,6 +64,7 @@ pub fn Composer(
                 </button>
             </div>
             <textarea
+                node_ref=textarea
                 data-testid="composer-body"
                 rows="3"
                 placeholder=move || {

@@ -69,7 +69,9 @@ pub fn ListTools() -> impl IntoView {
     let (statuses, agents, teams, tags, types) = store.with_workspace(|ws| {
         let statuses: Vec<_> = ws
             .statuses_in_order()
-            .into_iter().map(|s| (s.label, s.id)).collect();
+            .into_iter()
+            .map(|s| (s.label, s.id))
+            .collect();
         let mut agents = vec![
             ("Me".to_owned(), Who::Me),
             ("Nobody".to_owned(), Who::Nobody),
