@@ -1,10 +1,12 @@
 //! The app shell offline: the service worker caches it, the manifest makes the workspace
-//! installable, and a reload with the server gone still boots the app.
+//! installable, a reload with the server gone still boots the app, and a new build reaches the
+//! cache on the next online load.
 
 use anyhow::{Context, Result, ensure};
 use deskline_e2e::pages::LoginPage;
 use deskline_e2e::{Browser, Cdp, Server};
 use serde_json::{Value, json};
+use std::path::Path;
 
 /// Runs `script` in the page (it may return a promise, which is awaited).
 async fn js(browser: &Browser, script: &str) -> Result<Value> {
@@ -29,13 +31,64 @@ const START_EXPORT_WORKER: &str = "return new Promise((resolve) => {
     worker.onerror = (event) => { clearTimeout(timer); resolve('error: ' + (event.message || 'loading failed')); };
 });";
 
+/// Counts the page's requests for persistent storage in `window.deskline_persist_asked`, passing
+/// them on to the browser.
+const SPY_ON_PERSIST: &str = "(() => {
+    const storage = navigator.storage;
+    if (!storage || !storage.persist) return;
+    const persist = storage.persist.bind(storage);
+    storage.persist = () => {
+        window.deskline_persist_asked = (window.deskline_persist_asked || 0) + 1;
+        return persist();
+    };
+})();";
+
+/// Waits until the service worker controls the page, reloading once if it has not by then (it
+/// claims the page that registered it, but only once the shell is cached).
+async fn wait_service_worker(browser: &Browser) -> Result<()> {
+    let controlled = || async {
+        Ok(js(browser, "return !!navigator.serviceWorker.controller;").await? == json!(true))
+    };
+    if browser
+        .wait_until("the service worker controls the page", controlled)
+        .await
+        .is_err()
+    {
+        browser.client.refresh().await?;
+        browser
+            .wait_until(
+                "the service worker controls the page after a reload",
+                controlled,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_shell_reloads_offline_and_the_workspace_is_installable() -> Result<()> {
     let server = Server::start(30)?;
     let browser = Browser::start(1280, 800).await?;
+    browser
+        .client
+        .issue_cmd(Cdp {
+            cmd: "Page.addScriptToEvaluateOnNewDocument",
+            params: json!({ "source": SPY_ON_PERSIST }),
+        })
+        .await?;
     browser.client.goto(&server.base).await?;
     // Lea leads a team, so she has the settings page.
     let _workspace = LoginPage(&browser).sign_in("lea@deskline.test").await?;
+    // Signed in, the app asks the browser to keep its local copy.
+    browser
+        .wait_until("the app asks for persistent storage", || async {
+            Ok(js(&browser, "return window.deskline_persist_asked || 0;")
+                .await?
+                .as_u64()
+                .unwrap_or(0)
+                >= 1)
+        })
+        .await?;
 
     // The manifest parses, names the app and lists icons the server serves as images.
     let http = reqwest::Client::new();
@@ -88,24 +141,8 @@ async fn the_shell_reloads_offline_and_the_workspace_is_installable() -> Result<
         "the API answered with the app"
     );
 
-    // The worker caches the shell, then takes control of the page (clients.claim); give it one
-    // reload if it has not by then.
-    let controlled = || async {
-        Ok(js(&browser, "return !!navigator.serviceWorker.controller;").await? == json!(true))
-    };
-    if browser
-        .wait_until("the service worker controls the page", controlled)
-        .await
-        .is_err()
-    {
-        browser.client.refresh().await?;
-        browser
-            .wait_until(
-                "the service worker controls the page after a reload",
-                controlled,
-            )
-            .await?;
-    }
+    // The worker caches the shell, then takes control of the page (clients.claim).
+    wait_service_worker(&browser).await?;
     let cached: Vec<String> = serde_json::from_value(js(&browser, CACHED_PATHS).await?)?;
     for path in [
         "/",
@@ -169,7 +206,17 @@ async fn the_shell_reloads_offline_and_the_workspace_is_installable() -> Result<
         .attr("data-persistent")
         .await?
         .context("no data-persistent")?;
-    assert!(persistent == "true" || persistent == "false");
+    // What the panel says is what the browser granted.
+    let granted = js(
+        &browser,
+        "return navigator.storage.persisted().then(String);",
+    )
+    .await?;
+    assert_eq!(
+        json!(persistent),
+        granted,
+        "the panel disagrees with the browser"
+    );
     eprintln!("storage panel: {} / {usage}", mode.text().await?);
     browser
         .wait_for("[data-testid='settings-back']")
@@ -202,4 +249,119 @@ async fn the_shell_reloads_offline_and_the_workspace_is_installable() -> Result<
     // The export worker loads from the cache too, so XLSX export works offline.
     assert_eq!(js(&browser, START_EXPORT_WORKER).await?, json!("ready"));
     browser.close().await
+}
+
+/// Copies the built app's files into `into`, for a test to change.
+fn copy_app(dist: &Path, into: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dist)? {
+        let path = entry?.path();
+        if path.is_file() {
+            std::fs::copy(&path, into.join(path.file_name().context("a file name")?))?;
+        }
+    }
+    Ok(())
+}
+
+/// Turns the copy made by [`copy_app`] into build 2 and returns the new stylesheet's path.
+fn publish_build_2(dir: &Path) -> Result<String> {
+    let index_path = dir.join("index.html");
+    let index = std::fs::read_to_string(&index_path)?;
+    let start = index
+        .find("/style-")
+        .context("index.html names no stylesheet")?;
+    let end = start + index[start..].find(".css").context("no .css")? + 4;
+    let old = &index[start..end];
+    let new = "/style-0123456789abcdef.css";
+    let css = std::fs::read_to_string(dir.join(&old[1..]))?;
+    std::fs::write(
+        dir.join(&new[1..]),
+        format!("{css}\n:root{{--deskline-build:2}}\n"),
+    )?;
+    std::fs::remove_file(dir.join(&old[1..]))?;
+    // The stylesheet's integrity hash is the old file's: the new link goes without one.
+    let mut next = index.replacen(old, new, 1);
+    if let Some(at) = next.find(new) {
+        let tag_start = next[..at].rfind('<').context("no tag")?;
+        let tag_end = at + next[at..].find('>').context("no tag end")?;
+        let tag = next[tag_start..tag_end].to_owned();
+        let plain: String = tag
+            .split(' ')
+            .filter(|attr| !attr.starts_with("integrity="))
+            .collect::<Vec<_>>()
+            .join(" ");
+        next.replace_range(tag_start..tag_end, &plain);
+    }
+    let next = next.replacen("<title>", "<meta name=deskline-build content=2><title>", 1);
+    std::fs::write(&index_path, next)?;
+    // The server prefers the precompressed copies, which belong to build 1.
+    for stale in ["index.html.gz", &format!("{}.gz", &old[1..])] {
+        let _ = std::fs::remove_file(dir.join(stale));
+    }
+    Ok(new.to_owned())
+}
+
+/// Which build the page runs: its index.html's `deskline-build` (1 when it has none) and the value
+/// its stylesheets give `--deskline-build` (empty when none does).
+const BUILD_SHOWN: &str = "
+    const meta = document.querySelector('meta[name=deskline-build]');
+    const css = getComputedStyle(document.documentElement).getPropertyValue('--deskline-build').trim();
+    return [meta ? meta.content : '1', css];";
+
+#[tokio::test]
+async fn a_new_build_reaches_the_cache_on_the_next_online_load() -> Result<()> {
+    let dist = tempfile::tempdir()?;
+    copy_app(&env_dist()?, dist.path())?;
+    let mut server = Server::serving(dist.path(), 20, &[])?;
+    let browser = Browser::start(1280, 800).await?;
+    browser.client.goto(&server.base).await?;
+    let _workspace = LoginPage(&browser).sign_in("ana@deskline.test").await?;
+    wait_service_worker(&browser).await?;
+    let cached: Vec<String> = serde_json::from_value(js(&browser, CACHED_PATHS).await?)?;
+    let old_css = cached
+        .iter()
+        .find(|p| p.starts_with("/style-"))
+        .with_context(|| format!("no stylesheet cached: {cached:?}"))?
+        .clone();
+    assert_eq!(js(&browser, BUILD_SHOWN).await?, json!(["1", ""]));
+
+    // The server now serves build 2; the next load, online, runs it at once (network first) and
+    // the worker replaces the cached shell with it.
+    let new_css = publish_build_2(dist.path())?;
+    browser.client.refresh().await?;
+    browser.wait_for("[data-testid='sidebar']").await?;
+    assert_eq!(js(&browser, BUILD_SHOWN).await?, json!(["2", "2"]));
+    browser
+        .wait_until("the worker has cached build 2", || async {
+            let cached: Vec<String> = serde_json::from_value(js(&browser, CACHED_PATHS).await?)?;
+            let index = js(
+                &browser,
+                "return caches.match('/').then((r) => r ? r.text() : '');",
+            )
+            .await?;
+            Ok(cached.contains(&new_css)
+                && !cached.contains(&old_css)
+                && index.as_str().is_some_and(|i| i.contains("deskline-build")))
+        })
+        .await?;
+
+    // Offline, a reload gets build 2 from the cache: its index.html and its new stylesheet.
+    server.kill()?;
+    browser.client.refresh().await?;
+    browser
+        .wait_until("the app boots offline", || async {
+            Ok(
+                js(&browser, "return typeof window.wasmBindings === 'object';").await?
+                    == json!(true),
+            )
+        })
+        .await?;
+    assert_eq!(js(&browser, BUILD_SHOWN).await?, json!(["2", "2"]));
+    browser.close().await
+}
+
+/// The built app the tests serve.
+fn env_dist() -> Result<std::path::PathBuf> {
+    std::env::var_os("DESKLINE_DIST")
+        .map(std::path::PathBuf::from)
+        .context("DESKLINE_DIST is not set: run the end-to-end tests through `cargo xtask test`")
 }

@@ -8,7 +8,12 @@ use anyhow::{Context, Result, ensure};
 use deskline_e2e::pages::{LoginPage, TicketView, WorkspacePage};
 use deskline_e2e::{Api, Browser, Server};
 use serde_json::{Value, json};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// A change made elsewhere shows within this once the server pokes the leader. The app also pulls
+/// every 10 s, so a change that takes longer may have come by that poll instead; two changes both
+/// shown within this are very unlikely to be the poll's doing.
+const POKED_WITHIN: Duration = Duration::from_secs(3);
 
 /// The tab's part in the sync, as the app marks it on the root element.
 async fn role(browser: &Browser) -> Result<String> {
@@ -114,9 +119,14 @@ async fn one_tab_leads_the_other_follows_and_the_lead_passes_on_when_it_closes()
     )
     .await?;
     let view = workspace.open_ticket(&id).await?;
+    let shown = made.elapsed();
     println!(
         "a change made elsewhere showed in the follower tab after {} ms",
-        made.elapsed().as_millis()
+        shown.as_millis()
+    );
+    ensure!(
+        shown < POKED_WITHIN,
+        "the new ticket took {shown:?}: the leader was not poked"
     );
 
     // The follower's own change reaches the server through the leader, once, and the follower
@@ -150,6 +160,7 @@ async fn one_tab_leads_the_other_follows_and_the_lead_passes_on_when_it_closes()
     browser.client.switch_to_window(second).await?;
     wait_role(&browser, "leader").await?;
     let view = TicketView(&browser);
+    let made = Instant::now();
     push(
         &api,
         "set_priority",
@@ -157,6 +168,11 @@ async fn one_tab_leads_the_other_follows_and_the_lead_passes_on_when_it_closes()
     )
     .await?;
     view.wait_value("ticket-priority", "urgent").await?;
+    let shown = made.elapsed();
+    ensure!(
+        shown < POKED_WITHIN,
+        "the priority took {shown:?}: the new leader is not poked"
+    );
     ensure!(
         sync_requests(&browser).await? > 0,
         "the new leader made no sync requests"
