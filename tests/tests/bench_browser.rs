@@ -103,7 +103,8 @@ async fn bootstrap_and_warm_reload_of_50k_tickets() -> Result<()> {
 }
 
 /// Records, for each key pressed in the search box, the time from the key event to the frame
-/// after the one the app's update went into: the browser has painted by then. The app updates
+/// after the one the app's update went into: the browser has painted by then (see
+/// [`UNTHROTTLED`] for when frames are drawn). The app updates
 /// the list synchronously from the input event (signals and effects run in microtasks), so the
 /// next animation frame carries the new list.
 const MEASURE_KEYS: &str = "
@@ -121,13 +122,26 @@ const MEASURE_KEYS: &str = "
     }, true);
     return true;";
 
-#[tokio::test]
-#[ignore = "a benchmark: `cargo xtask bench` runs it"]
-async fn keystroke_to_painted_list_at_100k_tickets() -> Result<()> {
+/// Chromium flags that let a frame be drawn as soon as there is something to draw, instead of at
+/// the next refresh of a 60 Hz display. With them, a key's time to its painted frame is the work
+/// the key causes (the app's and the browser's), which is what the budget is about; without them
+/// every figure also holds a wait for the display's next refresh of anywhere up to 16.7 ms, which
+/// no page can avoid: even a page holding nothing but a text box takes 17-19 ms at p95 that way.
+const UNTHROTTLED: [&str; 2] = ["--disable-gpu-vsync", "--disable-frame-rate-limit"];
+
+/// The p95 of a key in the search box to its painted list at 100,000 tickets, and of the same keys
+/// on an empty page, in a browser started with `flags`; `label` names the run in the output.
+async fn keystrokes(server: &Server, flags: &[&str], label: &str) -> Result<(f64, f64)> {
     const TICKETS: usize = 100_000;
-    let server = Server::start(TICKETS)?;
-    let (browser, ms) = bootstrap(&server, Duration::from_secs(600)).await?;
-    println!("bootstrap of {TICKETS} tickets: {ms:.0} ms");
+    let browser = Browser::start_with(1280, 900, flags).await?;
+    browser.client.goto(&server.base).await?;
+    LoginPage(&browser).submit(ADMIN).await?;
+    let signed_in = wait_mark(&browser, "deskline-signed-in", Duration::from_secs(600)).await?;
+    let synced = wait_mark(&browser, "deskline-synced", Duration::from_secs(600)).await?;
+    println!(
+        "{label}: bootstrap of {TICKETS} tickets: {:.0} ms",
+        synced - signed_in
+    );
     let workspace = WorkspacePage(&browser);
     workspace.clear_search().await?;
     let all = workspace.list_count().await?;
@@ -137,35 +151,41 @@ async fn keystroke_to_painted_list_at_100k_tickets() -> Result<()> {
         "the admin's list holds only {all} tickets"
     );
     let mut latencies = type_and_measure(&browser).await?;
+    let p95 = percentile(&mut latencies, 95.0);
     println!(
-        "{} keys: median {:.1} ms, p95 {:.1} ms, worst {:.1} ms",
+        "{label}: {} keys: median {:.1} ms, p95 {p95:.1} ms, worst {:.1} ms",
         latencies.len(),
         median(&mut latencies),
-        percentile(&mut latencies, 95.0),
         latencies.last().copied().unwrap_or_default()
     );
-    println!(
-        "BENCH keystroke_to_paint_100k_p95_ms {:.1}",
-        percentile(&mut latencies, 95.0)
-    );
-    // The same keys in a page that holds nothing but a text box, in the same browser: what this
-    // machine's browser takes from a key to a painted frame when the page does no work at all (a
-    // frame waits for the display's next refresh, up to 16.7 ms at 60 Hz).
+    // The same keys in a page that holds nothing but a text box, in the same browser: what the
+    // browser takes from a key to a painted frame when the page does no work at all.
     browser
         .client
         .goto("data:text/html,<input data-testid='search-box'>")
         .await?;
     let mut floor = type_and_measure(&browser).await?;
+    let floor_p95 = percentile(&mut floor, 95.0);
     println!(
-        "empty page: median {:.1} ms, p95 {:.1} ms",
-        median(&mut floor),
-        percentile(&mut floor, 95.0)
+        "{label}: empty page: median {:.1} ms, p95 {floor_p95:.1} ms",
+        median(&mut floor)
     );
-    println!(
-        "BENCH keystroke_to_paint_empty_page_p95_ms {:.1}",
-        percentile(&mut floor, 95.0)
-    );
-    browser.close().await
+    browser.close().await?;
+    Ok((p95, floor_p95))
+}
+
+#[tokio::test]
+#[ignore = "a benchmark: `cargo xtask bench` runs it"]
+async fn keystroke_to_painted_list_at_100k_tickets() -> Result<()> {
+    let server = Server::start(100_000)?;
+    let (p95, floor) = keystrokes(&server, &UNTHROTTLED, "unthrottled frames").await?;
+    println!("BENCH keystroke_to_paint_100k_p95_ms {p95:.1}");
+    println!("BENCH keystroke_to_paint_empty_page_p95_ms {floor:.1}");
+    // The same in a browser that draws at 60 Hz, for comparison.
+    let (p95, floor) = keystrokes(&server, &[], "60 Hz frames").await?;
+    println!("BENCH keystroke_to_paint_100k_60hz_p95_ms {p95:.1}");
+    println!("BENCH keystroke_to_paint_empty_page_60hz_p95_ms {floor:.1}");
+    Ok(())
 }
 
 /// Types the benchmark's words into the search box key by key, deleting each again, and returns
