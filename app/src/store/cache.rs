@@ -76,6 +76,9 @@ pub enum CacheError {
     Blocked,
     /// A request failed; the text is the browser's.
     Failed(String),
+    /// The stored outbox holds changes this build cannot read (a newer build saved them in
+    /// another tab); they are left as they are.
+    Outdated,
 }
 
 impl fmt::Display for CacheError {
@@ -84,6 +87,7 @@ impl fmt::Display for CacheError {
             CacheError::Unavailable => f.write_str("This browser keeps no local copy (IndexedDB is unavailable), so changes live only while this tab is open."),
             CacheError::Blocked => f.write_str("Another Deskline tab uses an older version of the local copy; close the other Deskline tabs to go on."),
             CacheError::Failed(text) => write!(f, "The local copy failed: {text}"),
+            CacheError::Outdated => f.write_str("Another tab saved changes with a newer version of Deskline, which this tab cannot read; reload this tab (nothing was lost)."),
         }
     }
 }
@@ -845,7 +849,12 @@ async fn read_outbox(store: &IdbObjectStore, meta: &IdbObjectStore) -> Result<Op
         .await?
         .unwrap_or(1);
     let rows: Array = done(&store.get_all()?).await?.unchecked_into();
-    let pending: Vec<Pending> = rows.iter().filter_map(|p| parse(&p)).collect();
+    // A change this build cannot read is never skipped: the outbox is rewritten whole on every
+    // change, which would delete it.
+    let pending = rows
+        .iter()
+        .map(|p| parse(&p).ok_or(CacheError::Outdated))
+        .collect::<Result<Vec<Pending>>>()?;
     Ok(Some(Outbox::restore(client_id, next, pending)))
 }
 
@@ -1412,6 +1421,46 @@ mod tests {
             .outbox
             .expect("the outbox was lost");
         assert_eq!(outbox.pending(), [pending]);
+        cache.close();
+        Cache::delete(user).await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_change_saved_by_a_newer_build_is_never_dropped_by_this_one() {
+        let user = Uuid::now_v7();
+        let cache = Cache::open(user, || ()).await.unwrap();
+        let ticket = Uuid::from_u128(7);
+        cache
+            .update_outbox(Uuid::now_v7(), |o| {
+                o.enqueue([(Mutation::Start { ticket_id: ticket }, fixtures::at(1))])
+            })
+            .await
+            .unwrap();
+        // A newer build in another tab queues a change this build has no name for.
+        let tx = cache.tx(&[OUTBOX], true).unwrap();
+        let newer = format!(
+            r#"{{"id":2,"created_at":"2026-01-01T09:00:00Z","mutation":{{"name":"escalate_to_mars","args":{{"ticket_id":"{ticket}"}}}}}}"#
+        );
+        tx.object_store(OUTBOX)
+            .unwrap()
+            .put_with_key(&JsValue::from_str(&newer), &JsValue::from_f64(2.0))
+            .unwrap();
+        committed(&tx).await.unwrap();
+
+        // Reading says why, and a change of this tab's stores nothing rather than rewriting the
+        // outbox without the newer change.
+        assert!(matches!(cache.load().await, Err(CacheError::Outdated)));
+        let changed = cache
+            .update_outbox(Uuid::now_v7(), |o| {
+                o.enqueue([(Mutation::Start { ticket_id: ticket }, fixtures::at(2))])
+            })
+            .await;
+        assert!(matches!(changed, Err(CacheError::Outdated)));
+        let tx = cache.db.transaction_with_str(OUTBOX).unwrap();
+        let count = done(&tx.object_store(OUTBOX).unwrap().count().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(count.as_f64(), Some(2.0), "a stored change was dropped");
         cache.close();
         Cache::delete(user).await.unwrap();
     }
