@@ -29,6 +29,30 @@ struct Shown {
     saving: bool,
 }
 
+/// What a slot's cells were last given, so a value equal to the last one is not written again:
+/// rows share statuses, priorities and assignees, and each DOM write costs a call out of wasm
+/// and, for text, a relayout of its cell.
+#[derive(Default)]
+struct Written {
+    saving: Option<bool>,
+    pending_ref: Option<bool>,
+    title: String,
+    requester: String,
+    status: Option<deskline_shared::status::StatusId>,
+    assignee: Option<Option<Uuid>>,
+    priority: Option<deskline_shared::ticket::Priority>,
+}
+
+/// Whether `value` differs from `last`, which then becomes `value`.
+fn changed(last: &mut String, value: &str) -> bool {
+    if last == value {
+        return false;
+    }
+    last.clear();
+    last.push_str(value);
+    true
+}
+
 /// One slot's elements and what they show now.
 struct Slot {
     row: HtmlElement,
@@ -50,6 +74,7 @@ struct Slot {
     flags: (bool, bool, bool),
     indicator: Option<Option<Indicator>>,
     age_text: String,
+    written: Written,
 }
 
 fn element(tag: &str, class: &str) -> HtmlElement {
@@ -128,6 +153,7 @@ impl Slot {
             flags: (false, false, false),
             indicator: None,
             age_text: String::new(),
+            written: Written::default(),
         }
     }
 
@@ -169,9 +195,8 @@ impl Slot {
         self.age_text.clear();
         let (Some(shown), Some(t)) = (shown, ticket) else {
             let _ = self.row.remove_attribute("data-id");
-            let _ = self.row.class_list().remove_1("saving");
-            self.saving_marker.set_hidden(true);
-            let _ = self.reference.class_list().remove_1("pending-ref");
+            self.set_saving(false);
+            self.set_pending_ref(false);
             self.ticket = None;
             return;
         };
@@ -181,48 +206,75 @@ impl Slot {
             "data-reference",
             t.reference.as_deref().unwrap_or_default(),
         );
-        let _ = self
-            .row
-            .class_list()
-            .toggle_with_force("saving", shown.saving);
-        self.saving_marker.set_hidden(!shown.saving);
-        let _ = self
-            .reference
-            .class_list()
-            .toggle_with_force("pending-ref", t.reference.is_none());
+        self.set_saving(shown.saving);
+        self.set_pending_ref(t.reference.is_none());
         if let Some(node) = self.reference.first_child() {
             node.set_node_value(Some(t.display_reference()));
         }
-        text(&self.title, &t.title);
-        set(&self.title, "title", &t.title);
-        text(
-            &self.requester,
-            t.requester.as_ref().map_or("", |r| r.name.as_str()),
-        );
-        store.with_workspace(|ws| {
-            match ws.status(&t.status) {
-                Some(s) => {
-                    set(&self.pill, "style", &format!("--c:{}", s.color));
-                    text(&self.pill, &s.label);
+        if changed(&mut self.written.title, &t.title) {
+            text(&self.title, &t.title);
+            set(&self.title, "title", &t.title);
+        }
+        let requester = t.requester.as_ref().map_or("", |r| r.name.as_str());
+        if changed(&mut self.written.requester, requester) {
+            text(&self.requester, requester);
+        }
+        let status_changed = self.written.status.as_ref() != Some(&t.status);
+        let assignee_changed = self.written.assignee != Some(t.assignee);
+        if status_changed || assignee_changed {
+            store.with_workspace(|ws| {
+                if status_changed {
+                    match ws.status(&t.status) {
+                        Some(s) => {
+                            set(&self.pill, "style", &format!("--c:{}", s.color));
+                            text(&self.pill, &s.label);
+                        }
+                        None => {
+                            set(&self.pill, "style", "--c:#94a3b8");
+                            text(&self.pill, &t.status.to_string());
+                        }
+                    }
+                    set(&self.pill, "data-status", &t.status.0);
                 }
-                None => {
-                    set(&self.pill, "style", "--c:#94a3b8");
-                    text(&self.pill, &t.status.to_string());
+                if assignee_changed {
+                    let assignee = t.assignee.map(|a| ws.agent_name(a));
+                    text(&self.assignee, assignee.unwrap_or("Unassigned"));
+                    let _ = self
+                        .assignee
+                        .class_list()
+                        .toggle_with_force("unassigned", assignee.is_none());
                 }
-            }
-            let assignee = t.assignee.map(|a| ws.agent_name(a));
-            text(&self.assignee, assignee.unwrap_or("Unassigned"));
-            let _ = self
-                .assignee
-                .class_list()
-                .toggle_with_force("unassigned", assignee.is_none());
-        });
-        set(&self.pill, "data-status", &t.status.0);
-        self.priority
-            .set_class_name(&format!("c-prio prio prio-{}", t.priority.name()));
-        text(&self.priority, t.priority.label());
-        set(&self.age, "title", &format::exact(t.created_at));
+            });
+            self.written.status = Some(t.status.clone());
+            self.written.assignee = Some(t.assignee);
+        }
+        if self.written.priority != Some(t.priority) {
+            self.priority
+                .set_class_name(&format!("c-prio prio prio-{}", t.priority.name()));
+            text(&self.priority, t.priority.label());
+            self.written.priority = Some(t.priority);
+        }
         self.ticket = Some((t.clone(), engine.schedule(t)));
+    }
+
+    /// Marks the row as holding changes not yet saved, or not.
+    fn set_saving(&mut self, saving: bool) {
+        if self.written.saving != Some(saving) {
+            let _ = self.row.class_list().toggle_with_force("saving", saving);
+            self.saving_marker.set_hidden(!saving);
+            self.written.saving = Some(saving);
+        }
+    }
+
+    /// Marks the reference as not assigned yet (a ticket created offline), or not.
+    fn set_pending_ref(&mut self, pending: bool) {
+        if self.written.pending_ref != Some(pending) {
+            let _ = self
+                .reference
+                .class_list()
+                .toggle_with_force("pending-ref", pending);
+            self.written.pending_ref = Some(pending);
+        }
     }
 
     /// The row's tick box and highlight: ticked, opened, under the keyboard's cursor.
@@ -377,6 +429,15 @@ pub fn TicketRows(
                 }
                 store.cursor.set(Some(id));
                 store.open(Some(id));
+            }
+            on:mouseover=move |ev| {
+                // The exact creation time, as the age cell's tooltip, when the pointer gets there
+                // (formatting it for every row drawn cost each keystroke a call per row).
+                let Some((id, target)) = row_id(ev.target()) else { return };
+                let Ok(Some(cell)) = target.closest(".c-age") else { return };
+                if let Some(created) = store.projection.with_untracked(|p| p.get(&id).map(|t| t.created_at)) {
+                    set(&cell, "title", &format::exact(created));
+                }
             }
             on:change=move |ev| {
                 let Some((id, target)) = row_id(ev.target()) else { return };
