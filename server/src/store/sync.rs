@@ -211,11 +211,16 @@ fn read_pull(
             .filter(|(_, sight)| sight.visible_to(actor, ws))
             .map(|(id, _)| id)
             .collect::<HashSet<Uuid>>();
-        let out_of_sight: HashSet<Uuid> = states_before(tx, &visible, since, cookie)?
-            .into_iter()
-            .filter(|(_, sight)| !sight.visible_to(actor, ws))
-            .map(|(id, _)| id)
-            .collect();
+        // On the first page of a run the only state is the one at `since`, read just above.
+        let out_of_sight: HashSet<Uuid> = if cookie > since {
+            states_before(tx, &visible, since, cookie)?
+                .into_iter()
+                .filter(|(_, sight)| !sight.visible_to(actor, ws))
+                .map(|(id, _)| id)
+                .collect()
+        } else {
+            HashSet::new()
+        };
         visible
             .iter()
             .map(|(id, _)| *id)
