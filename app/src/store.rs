@@ -125,6 +125,11 @@ pub struct Store {
     check: StoredValue<Option<u32>>,
     /// Where the unfinished run of pull pages began, if one is under way.
     since: StoredValue<Option<u64>>,
+    /// Pushing one mutation at a time to find where the server's numbering has a hole (after a
+    /// `mutation_gap` answer to a batch; see `sync::push`).
+    probing: StoredValue<bool>,
+    /// How many mutations a push carries; smaller after a 413 (see `sync::push`).
+    batch: StoredValue<usize>,
     /// The last moment the server could not be reached.
     last_offline: StoredValue<Option<DateTime<Utc>>>,
     /// The first pull of this visit has finished.
@@ -305,6 +310,8 @@ impl Store {
             cookie: StoredValue::new(snapshot.cookie),
             check: StoredValue::new(snapshot.check),
             since: StoredValue::new(snapshot.since),
+            probing: StoredValue::new(false),
+            batch: StoredValue::new(deskline_shared::sync::PUSH_BATCH),
             tabs: StoredValue::new_local(signals::channel(me_id)),
             synced: StoredValue::new(false),
             last_offline: StoredValue::new(None),

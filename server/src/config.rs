@@ -33,6 +33,10 @@ pub struct Config {
     /// Seconds between SLA scheduler passes (it also runs after every push).
     #[arg(long, env = "DESKLINE_SLA_INTERVAL", default_value_t = 15)]
     pub sla_interval: u64,
+    /// The largest push body in bytes. The default takes a full batch of the longest changes; a
+    /// client whose push is too large sends it again in smaller pieces.
+    #[arg(long, env = "DESKLINE_MAX_PUSH_BYTES", default_value_t = crate::http::MAX_PUSH_BYTES)]
+    pub max_push_bytes: usize,
     /// Test mode: `PUT /api/test/clock` moves the server's clock. Never in production.
     #[arg(long, env = "DESKLINE_TEST_CLOCK")]
     pub test_clock: bool,

@@ -4,6 +4,7 @@ mod extract;
 mod session;
 mod sla;
 mod sync;
+pub use sync::MAX_PUSH_BYTES;
 mod tickets;
 mod views;
 mod workspace;
@@ -32,7 +33,7 @@ pub fn app(state: AppState) -> Router {
         .merge(session::router())
         .merge(workspace::router())
         .merge(tickets::router())
-        .merge(sync::router())
+        .merge(sync::router(state.max_push_bytes))
         .merge(sla::router())
         .merge(views::router())
         .fallback(api_not_found)

@@ -29,6 +29,8 @@ pub struct AppState {
     pub dist: PathBuf,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// The largest push body, in bytes.
+    pub max_push_bytes: usize,
     /// Password checks under way at once: Argon2 takes ~19 MiB and a CPU each, so a flood of
     /// sign-ins waits here instead of exhausting memory and blocking threads.
     pub login_slots: Arc<tokio::sync::Semaphore>,
@@ -58,6 +60,7 @@ impl AppState {
             workspace: Arc::new(RwLock::new(Arc::new(workspace))),
             dist,
             secure_cookies: false,
+            max_push_bytes: http::MAX_PUSH_BYTES,
             login_slots: Arc::new(tokio::sync::Semaphore::new(4)),
             clock: Clock::system(),
             sla_wake: Arc::default(),

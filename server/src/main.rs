@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut state = AppState::new(store, config.dist.clone()).await?;
     state.secure_cookies = config.secure_cookies;
+    state.max_push_bytes = config.max_push_bytes;
     if config.test_clock {
         tracing::warn!("test clock on: PUT /api/test/clock moves the server's time");
         state.clock = Clock::test();

@@ -13,6 +13,8 @@
 //!   tickets; the second is told who has each and since when, keeps the reply, and answers the
 //!   three notices with each of their choices: asking the holder to release the ticket (an
 //!   internal note), opening it on an internal note, and dismissing it.
+//! - **Size**: changes written offline that together exceed what the server takes in one push go
+//!   in smaller pushes, each once; one too large on its own is given up with a notice.
 //! - **Reset**: the server is restored from a backup older than what a page holds, so the page's
 //!   cookie is ahead of it; the page is told to start over, drops its local copy and loads the
 //!   server's tickets again, keeping a change it had not sent.
@@ -1360,5 +1362,99 @@ async fn a_server_restored_from_an_older_backup_makes_the_page_start_over() -> R
         "the local copy still holds the lost ticket"
     );
     ensure!(listed(&browser, &workspace, "platypus", &kept).await?);
+    browser.close().await
+}
+
+/// Types `body` into the composer at once (WebDriver would send 20,000 key events) and sends it.
+async fn send_long(browser: &Browser, internal: bool, body: &str) -> Result<()> {
+    browser
+        .wait_for(if internal {
+            "[data-testid='composer-internal']"
+        } else {
+            "[data-testid='composer-public']"
+        })
+        .await?
+        .click()
+        .await?;
+    browser
+        .client
+        .execute(
+            "const box = document.querySelector(\"[data-testid='composer-body']\");
+             box.value = arguments[0];
+             box.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![json!(body)],
+        )
+        .await?;
+    browser
+        .wait_for("[data-testid='composer-send']")
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn changes_too_large_for_one_push_go_in_smaller_ones() -> Result<()> {
+    // A server (or a proxy in front of it) that takes 20,000 bytes a push.
+    let limit = ["--max-push-bytes", "20000"];
+    let mut server = Server::start_with(30, &limit)?;
+    let api = server.api(ANA).await?;
+    let ana = api.agent_id("Ana Souza").await?;
+    let ticket = api
+        .tickets()
+        .await?
+        .into_iter()
+        .find(|t| t["assignee"] == ana.as_str())
+        .context("Ana holds no ticket")?;
+    let id = ticket["id"].as_str().context("id")?.to_owned();
+    let reference = ticket["reference"]
+        .as_str()
+        .context("reference")?
+        .to_owned();
+    let browser = Browser::start(1280, 800).await?;
+    browser.client.goto(&server.base).await?;
+    let workspace = LoginPage(&browser).sign_in(ANA).await?;
+    workspace.wait_saved().await?;
+    let view = workspace.find_and_open(&reference, &id).await?;
+
+    // Offline, five long replies (about 6 KB each: 30 KB together) and one of the longest a
+    // reply may be, which alone is more than the server takes.
+    server.kill()?;
+    let replies: Vec<String> = (1..=5)
+        .map(|n| format!("Reply {n}:{}", " the details once more.".repeat(270)))
+        .collect();
+    for reply in &replies {
+        send_long(&browser, false, reply).await?;
+        view.wait_message("public", reply).await?;
+    }
+    // The longest a reply may be (`deskline_shared::MAX_REPLY_CHARS`).
+    let longest = "x".repeat(20_000);
+    send_long(&browser, false, &longest).await?;
+    wait_sync_state(&workspace, "Offline — 6 pending", Duration::from_secs(20)).await?;
+
+    server.restart_same_port(&limit)?;
+    wait_sync_state(&workspace, "Saved", SYNC_TIMEOUT).await?;
+    let api = server.api(ANA).await?;
+    let events = detail(&api, &id).await?;
+    let timeline = timeline(&events)?;
+    for reply in &replies {
+        ensure!(
+            count_messages(timeline, "public", reply) == 1,
+            "a long reply is on the server {} times",
+            count_messages(timeline, "public", reply)
+        );
+    }
+    ensure!(
+        count_messages(timeline, "public", &longest) == 0,
+        "the reply too large for the server is on it"
+    );
+    // The one given up is said to be, with the server's reason.
+    let said = notices(&browser).await?;
+    ensure!(
+        said.len() == 1
+            && said[0].contains("larger than the server takes")
+            && said[0].contains("not saved"),
+        "the page shows the notices {said:?}"
+    );
     browser.close().await
 }

@@ -156,6 +156,7 @@ async fn run(store: Store, mut wake: UnboundedReceiver<()>, alive: Arc<AtomicBoo
                 gaps = 0;
                 true
             }
+            Ok(Pushed::Split) => continue,
             Ok(Pushed::Renumbered) => {
                 gaps += 1;
                 // A server that keeps refusing our numbering must not make us spin.
@@ -227,14 +228,21 @@ enum Pushed {
     Answered,
     /// The numbering was out of step; it was redone and the batch waits to be sent again.
     Renumbered,
+    /// The batch goes again in smaller pieces: the numbering has a hole somewhere in it (then
+    /// one at a time until it is found), or it was too large for the server or a proxy.
+    Split,
 }
 
 /// Pushes queued mutations in id order, as the stored outbox has them (other tabs' included).
 async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
-    let Some(request) = store
-        .change_outbox(|outbox| outbox.request(PUSH_BATCH))
-        .await
-    else {
+    let batch = if store.probing.get_value() {
+        1
+    } else {
+        store.batch.get_value()
+    };
+    let Some(request) = store.change_outbox(|outbox| outbox.request(batch)).await else {
+        store.probing.set_value(false);
+        store.batch.set_value(PUSH_BATCH);
         return Ok(Pushed::Nothing);
     };
     let answer = api::push(&request).await;
@@ -248,8 +256,22 @@ async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
                 .change_outbox(|outbox| outbox.record(&request, &response))
                 .await
         }
+        // Out of step somewhere in a batch: the server does not say which of its mutations it
+        // has processed (their answers may have been lost), and renumbering would send those
+        // again as new ones. Alone, each gets its recorded outcome, until one meets the hole.
+        Err(error) if error.is_mutation_gap() && request.mutations.len() > 1 => {
+            store.probing.set_value(true);
+            return Ok(Pushed::Split);
+        }
+        // Too large for the server or a proxy in front of it (a proxy's limit may be far below
+        // the server's): halves, down to one mutation, which, too large alone, is given up below.
+        Err(error) if error.status() == Some(413) && request.mutations.len() > 1 => {
+            store.batch.set_value((request.mutations.len() / 2).max(1));
+            return Ok(Pushed::Split);
+        }
         // Out of step, or the id belongs to another account (403): number afresh under a new id.
         Err(error) if error.is_mutation_gap() || error.status() == Some(403) => {
+            store.probing.set_value(false);
             let client_id = Uuid::now_v7();
             store
                 .change_outbox(|outbox| {
@@ -261,10 +283,10 @@ async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
             store.outbox_changed();
             return Ok(Pushed::Renumbered);
         }
-        // Only the server's own verdict on the request (400, 422) gives the changes up; anything
-        // else (a proxy's 404 or 413, a timeout) is retried like a network failure.
+        // Only a verdict on the request (400, 422, or 413 for a single mutation) gives the changes
+        // up; anything else (a proxy's 404, a timeout) is retried like a network failure.
         Err(error)
-            if !matches!(error.status(), Some(400 | 422))
+            if !matches!(error.status(), Some(400 | 413 | 422))
                 && !matches!(error, ApiError::Unauthorized(_)) =>
         {
             return Err(error.into());
@@ -275,7 +297,12 @@ async fn push(store: Store, alive: &AtomicBool) -> Result<Pushed, Halt> {
         // The server refused the request itself (not one mutation): sending the same bytes
         // again cannot succeed, so give these changes up rather than block the queue forever.
         Err(error) => {
-            let message = format!("This change was not saved: {error}");
+            let message = if error.status() == Some(413) {
+                "This change is larger than the server takes in one request, so it was not saved."
+                    .to_owned()
+            } else {
+                format!("This change was not saved: {error}")
+            };
             store
                 .change_outbox(|outbox| outbox.refuse(&request, &message))
                 .await

@@ -17,16 +17,16 @@ use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-/// The largest push body: a full batch of the largest mutations (`PUSH_BATCH` creates or replies
-/// of 20,000 characters, each at most six bytes in JSON) fits, so an honest client's push is
-/// never refused for its size (and, refused, would lose every change in it).
-const MAX_PUSH_BYTES: usize = 16 * 1024 * 1024;
+/// The default largest push body: a full batch of the largest mutations (`PUSH_BATCH` creates or
+/// replies of 20,000 characters, each at most six bytes in JSON) fits, so an honest client's push
+/// is not refused for its size (it would split the batch and try again).
+pub const MAX_PUSH_BYTES: usize = 16 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
+pub fn router(max_push_bytes: usize) -> Router<AppState> {
     Router::new()
         .route(
             "/sync/push",
-            post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
+            post(push).layer(DefaultBodyLimit::max(max_push_bytes)),
         )
         .route("/sync/pull", get(pull))
         .route("/sync/poke", get(poke))
