@@ -291,6 +291,17 @@ impl Api {
             .map(str::to_owned)
             .with_context(|| format!("no agent named {name}"))
     }
+
+    /// The id of the first team of the agent named `name`.
+    pub async fn first_team_of(&self, name: &str) -> Result<String> {
+        let ws = self.get("/api/workspace").await?;
+        ws["agents"]
+            .as_array()
+            .and_then(|agents| agents.iter().find(|a| a["name"] == name))
+            .and_then(|a| a["teams"][0].as_str())
+            .map(str::to_owned)
+            .with_context(|| format!("{name} has no team"))
+    }
 }
 
 impl Drop for Server {
@@ -396,6 +407,31 @@ impl Browser {
             .for_element(Locator::Css(css))
             .await
             .with_context(|| format!("no element matches {css}"))
+    }
+
+    /// Waits until the service worker controls the page, reloading once if it has not by then
+    /// (it claims the page that registered it, but only once the shell is cached).
+    pub async fn wait_service_worker(&self) -> Result<()> {
+        let controlled = || async {
+            Ok(self
+                .client
+                .execute("return !!navigator.serviceWorker.controller;", vec![])
+                .await?
+                == serde_json::json!(true))
+        };
+        if self
+            .wait_until("the service worker controls the page", controlled)
+            .await
+            .is_err()
+        {
+            self.client.refresh().await?;
+            self.wait_until(
+                "the service worker controls the page after a reload",
+                controlled,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Waits (up to 15 s) until `check` holds, polling.

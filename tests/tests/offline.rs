@@ -82,28 +82,6 @@ async fn wait_sync_state(
     }
 }
 
-/// Waits until the service worker controls the page, reloading once if it has not by then (it
-/// claims the page that registered it, but only once the shell is cached).
-async fn wait_service_worker(browser: &Browser) -> Result<()> {
-    let controlled = || async {
-        Ok(js(browser, "return !!navigator.serviceWorker.controller;").await? == json!(true))
-    };
-    if browser
-        .wait_until("the service worker controls the page", controlled)
-        .await
-        .is_err()
-    {
-        browser.client.refresh().await?;
-        browser
-            .wait_until(
-                "the service worker controls the page after a reload",
-                controlled,
-            )
-            .await?;
-    }
-    Ok(())
-}
-
 /// Cuts the page off the network (or connects it again), as DevTools' "Offline" does.
 async fn emulate_offline(browser: &Browser, offline: bool) -> Result<()> {
     browser
@@ -434,12 +412,7 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
     let ws = api.get("/api/workspace").await?;
     let (new_status, open_status, pending_status) = statuses(&ws)?;
     let ana_id = api.agent_id("Ana Souza").await?;
-    let ana_team = ws["agents"]
-        .as_array()
-        .and_then(|agents| agents.iter().find(|a| a["id"] == ana_id))
-        .and_then(|a| a["teams"][0].as_str())
-        .context("Ana has no team")?
-        .to_owned();
+    let ana_team = api.first_team_of("Ana Souza").await?;
     let tag_ids: Vec<String> = ws["tags"]
         .as_array()
         .context("no tags")?
@@ -527,7 +500,7 @@ async fn changes_made_offline_survive_a_closed_page_and_reach_the_server_once() 
     let browser = Browser::start(1440, 900).await?;
     browser.client.goto(&server.base).await?;
     let workspace = LoginPage(&browser).sign_in(ANA).await?;
-    wait_service_worker(&browser).await?;
+    browser.wait_service_worker().await?;
     browser
         .wait_until("the list is loaded", || async {
             Ok(workspace.list_count().await? > 0)
@@ -1267,14 +1240,7 @@ async fn listed(
 async fn a_server_restored_from_an_older_backup_makes_the_page_start_over() -> Result<()> {
     let mut server = Server::start(30)?;
     let api = server.api(ANA).await?;
-    let ana = api.agent_id("Ana Souza").await?;
-    let ws = api.get("/api/workspace").await?;
-    let team = ws["agents"]
-        .as_array()
-        .and_then(|agents| agents.iter().find(|a| a["id"] == ana.as_str()))
-        .and_then(|a| a["teams"][0].as_str())
-        .context("Ana has no team")?
-        .to_owned();
+    let team = api.first_team_of("Ana Souza").await?;
     let browser = Browser::start(1280, 800).await?;
     browser.client.goto(&server.base).await?;
     let workspace = LoginPage(&browser).sign_in(ANA).await?;

@@ -43,28 +43,6 @@ const SPY_ON_PERSIST: &str = "(() => {
     };
 })();";
 
-/// Waits until the service worker controls the page, reloading once if it has not by then (it
-/// claims the page that registered it, but only once the shell is cached).
-async fn wait_service_worker(browser: &Browser) -> Result<()> {
-    let controlled = || async {
-        Ok(js(browser, "return !!navigator.serviceWorker.controller;").await? == json!(true))
-    };
-    if browser
-        .wait_until("the service worker controls the page", controlled)
-        .await
-        .is_err()
-    {
-        browser.client.refresh().await?;
-        browser
-            .wait_until(
-                "the service worker controls the page after a reload",
-                controlled,
-            )
-            .await?;
-    }
-    Ok(())
-}
-
 #[tokio::test]
 async fn the_shell_reloads_offline_and_the_workspace_is_installable() -> Result<()> {
     let server = Server::start(30)?;
@@ -142,7 +120,7 @@ async fn the_shell_reloads_offline_and_the_workspace_is_installable() -> Result<
     );
 
     // The worker caches the shell, then takes control of the page (clients.claim).
-    wait_service_worker(&browser).await?;
+    browser.wait_service_worker().await?;
     let cached: Vec<String> = serde_json::from_value(js(&browser, CACHED_PATHS).await?)?;
     for path in [
         "/",
@@ -315,7 +293,7 @@ async fn a_new_build_reaches_the_cache_on_the_next_online_load() -> Result<()> {
     let browser = Browser::start(1280, 800).await?;
     browser.client.goto(&server.base).await?;
     let _workspace = LoginPage(&browser).sign_in("ana@deskline.test").await?;
-    wait_service_worker(&browser).await?;
+    browser.wait_service_worker().await?;
     let cached: Vec<String> = serde_json::from_value(js(&browser, CACHED_PATHS).await?)?;
     let old_css = cached
         .iter()

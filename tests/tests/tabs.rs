@@ -83,14 +83,7 @@ async fn notes_on_server(api: &Api, id: &str, body: &str) -> Result<usize> {
 async fn one_tab_leads_the_other_follows_and_the_lead_passes_on_when_it_closes() -> Result<()> {
     let server = Server::start(30)?;
     let api = server.api("ana@deskline.test").await?;
-    let ana = api.agent_id("Ana Souza").await?;
-    let ws = api.get("/api/workspace").await?;
-    let team = ws["agents"]
-        .as_array()
-        .and_then(|agents| agents.iter().find(|a| a["id"] == ana.as_str()))
-        .and_then(|a| a["teams"][0].as_str())
-        .context("Ana has no team")?
-        .to_owned();
+    let team = api.first_team_of("Ana Souza").await?;
 
     let browser = Browser::start(1280, 800).await?;
     browser.client.goto(&server.base).await?;
