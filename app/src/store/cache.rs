@@ -1277,6 +1277,19 @@ mod tests {
         Cache::delete(user).await.unwrap();
     }
 
+    /// A ticket and a pending mutation for [`schema_1_copy`].
+    fn schema_1_contents() -> (Ticket, Pending) {
+        let ws = fixtures::workspace(Preset::SupportModule);
+        let (ticket, _) = fixtures::ticket(&ws, Uuid::from_u128(7));
+        let pending = Pending {
+            id: 1,
+            created_at: fixtures::at(5),
+            mutation: fixtures::create(Uuid::from_u128(8)),
+            acknowledged: false,
+        };
+        (ticket, pending)
+    }
+
     /// Opens `name` at version 1 and fills it as schema 1 did: one record per ticket, a cookie, a
     /// pending mutation.
     async fn schema_1_copy(name: &str, ticket: &Ticket, pending: &Pending) {
@@ -1325,14 +1338,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn a_schema_1_copy_is_upgraded_keeping_the_outbox_and_fetching_tickets_again() {
-        let ws = fixtures::workspace(Preset::SupportModule);
-        let (ticket, _) = fixtures::ticket(&ws, Uuid::from_u128(7));
-        let pending = Pending {
-            id: 1,
-            created_at: fixtures::at(5),
-            mutation: fixtures::create(Uuid::from_u128(8)),
-            acknowledged: false,
-        };
+        let (ticket, pending) = schema_1_contents();
         let user = Uuid::now_v7();
         schema_1_copy(&name(user), &ticket, &pending).await;
 
@@ -1389,14 +1395,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn an_older_tab_that_keeps_its_connection_blocks_the_open_and_the_user_is_told_why() {
-        let ws = fixtures::workspace(Preset::SupportModule);
-        let (ticket, _) = fixtures::ticket(&ws, Uuid::from_u128(7));
-        let pending = Pending {
-            id: 1,
-            created_at: fixtures::at(5),
-            mutation: fixtures::create(Uuid::from_u128(8)),
-            acknowledged: false,
-        };
+        let (ticket, pending) = schema_1_contents();
         let user = Uuid::now_v7();
         // An older build's tab holding its schema 1 copy open, without a versionchange handler.
         schema_1_copy(&name(user), &ticket, &pending).await;
