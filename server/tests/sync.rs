@@ -58,22 +58,28 @@ fn actor(server: &TestServer, email: &str) -> Actor {
     }
 }
 
-/// An open ticket in a New status that `email` may see and nobody holds.
-async fn new_ticket_for(server: &TestServer, email: &str) -> Ticket {
-    let ws = server.state.workspace();
-    let who = actor(server, email);
+/// The first ticket of the demo that `keep` keeps; `what` says what was looked for.
+async fn ticket_where(server: &TestServer, what: &str, keep: impl Fn(&Ticket) -> bool) -> Ticket {
     server
         .store
         .all_tickets()
         .await
         .unwrap()
         .into_iter()
-        .find(|t| {
-            can_see(&who, t, &ws)
-                && ws.category(&t.status) == StatusCategory::New
-                && t.assignee.is_none()
-        })
-        .expect("the demo has an unassigned new ticket for them")
+        .find(keep)
+        .unwrap_or_else(|| panic!("the demo has no {what}"))
+}
+
+/// An open ticket in a New status that `email` may see and nobody holds.
+async fn new_ticket_for(server: &TestServer, email: &str) -> Ticket {
+    let ws = server.state.workspace();
+    let who = actor(server, email);
+    ticket_where(server, "unassigned new ticket for them", |t| {
+        can_see(&who, t, &ws)
+            && ws.category(&t.status) == StatusCategory::New
+            && t.assignee.is_none()
+    })
+    .await
 }
 
 /// The message ids the events carry, in order.
@@ -184,18 +190,12 @@ async fn a_message_on_a_ticket_the_agent_may_not_see_stays_out_of_their_pull() {
         actor(&server, "ana@deskline.test"),
         actor(&server, "lea@deskline.test"),
     );
-    let hidden = server
-        .store
-        .all_tickets()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| {
-            can_see(&lea_actor, t, &ws)
-                && !can_see(&ana_actor, t, &ws)
-                && ws.category(&t.status) != StatusCategory::Closed
-        })
-        .expect("a ticket only Lea sees");
+    let hidden = ticket_where(&server, "ticket only Lea sees", |t| {
+        can_see(&lea_actor, t, &ws)
+            && !can_see(&ana_actor, t, &ws)
+            && ws.category(&t.status) != StatusCategory::Closed
+    })
+    .await;
     let (_, ana_cookie) = pull_all(&server, &ana, 0, 1000).await;
     let (_, lea_cookie) = pull_all(&server, &lea, 0, 1000).await;
 
@@ -351,20 +351,11 @@ async fn a_cookie_whose_change_is_not_the_one_it_named_gets_a_reset() {
 async fn a_full_batch_of_the_longest_replies_is_taken_and_a_larger_body_is_told_so() {
     let server = TestServer::start().await;
     let ana = server.login("ana@deskline.test").await;
-    let ticket = server
-        .store
-        .all_tickets()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| {
-            can_see(
-                &actor(&server, "ana@deskline.test"),
-                t,
-                &server.state.workspace(),
-            )
-        })
-        .unwrap();
+    let (ana_actor, ws) = (
+        actor(&server, "ana@deskline.test"),
+        server.state.workspace(),
+    );
+    let ticket = ticket_where(&server, "ticket Ana sees", |t| can_see(&ana_actor, t, &ws)).await;
     // A day offline: a whole batch of replies at the longest a reply may be (well over axum's
     // default 2 MB), which the client sends as one push.
     let line = "Réponse détaillée, étape par étape — première partie.\n";
@@ -552,14 +543,10 @@ async fn every_open_poke_socket_hears_of_another_clients_push() {
         actor(&server, "ana@deskline.test"),
         actor(&server, "bruno@deskline.test"),
     );
-    let ticket = server
-        .store
-        .all_tickets()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| can_see(&bruno_actor, t, &ws) && !can_see(&ana, t, &ws))
-        .expect("the demo has a Technical Support ticket");
+    let ticket = ticket_where(&server, "ticket Bruno sees and Ana does not", |t| {
+        can_see(&bruno_actor, t, &ws) && !can_see(&ana, t, &ws)
+    })
+    .await;
     let mut sockets = [
         connect(&server, Some(&ana_cookie)).await.unwrap(),
         connect(&server, Some(&lea_cookie)).await.unwrap(),
