@@ -2,8 +2,8 @@
 // reload works offline. Tickets never pass through here: the app keeps them itself and syncs them
 // over /api, which this worker leaves alone.
 //
-// Trunk gives the app's files hashed names, so the worker cannot list them in advance: it reads
-// them from index.html, on install and again on every navigation the network answers. A new build
+// The build (`cargo xtask build`) gives the app's files hashed names, so the worker cannot list them
+// in advance: it reads them from index.html (prefetched split modules included), on install and again on every navigation the network answers. A new build
 // is therefore picked up on the next online load, and files the new index.html no longer
 // references are dropped once the new shell is complete.
 'use strict';
@@ -16,16 +16,15 @@ const INDEX = '/';
 // How long a navigation waits for the network before it takes the cached index.html.
 const NAVIGATION_TIMEOUT_MS = 3000;
 // The XLSX export worker: index.html does not mention it (the app starts it only on an export), and
-// trunk does not hash its names, so it is named here and revalidated on every refresh.
+// the build does not hash its names, so it is named here and revalidated on every refresh.
 const EXPORT_WORKER = [
   '/deskline-export_loader.js',
   '/deskline-export.js',
   '/deskline-export_bg.wasm',
 ];
-// Trunk's content hash in a file name (`style-68be62a54fe12779.css`, `app-…_bg.wasm`; a leading
-// zero is left out, so it may be shorter): a cached file with such a name never changes, so a
-// refresh need not fetch it again.
-const HASHED = /-[0-9a-f]{12,16}(_bg)?\.[a-z]+$/;
+// The build's content hash in a file name (`style-68be62a54fe12779.css`, `…-<hash>_bg.wasm`): a
+// cached file with such a name never changes, so a refresh need not fetch it again.
+const HASHED = /-[0-9a-f]{16}(_bg)?\.[a-z]+$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -9,7 +9,7 @@ use futures::channel::oneshot;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-/// Where trunk puts the export worker's loader.
+/// Where `cargo xtask build` puts the export worker's loader.
 const WORKER: &str = "/deskline-export_loader.js";
 
 /// What the worker posts once it listens.

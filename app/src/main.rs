@@ -5,13 +5,13 @@ mod components;
 mod contexts;
 mod export;
 mod format;
+mod lazy;
 mod offline;
 mod pages;
 mod store;
 
 use crate::api::ApiError;
 use crate::contexts::Session;
-use crate::pages::login::LoginPage;
 use crate::pages::workspace::WorkspacePage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -57,7 +57,7 @@ fn App() -> impl IntoView {
     });
     move || match session.get() {
         Session::Checking => view! { <div class="splash" aria-busy="true"></div> }.into_any(),
-        Session::SignedOut => view! { <LoginPage /> }.into_any(),
+        Session::SignedOut => lazy::login().into_any(),
         Session::SignedIn(me) => view! { <WorkspacePage me /> }.into_any(),
     }
 }

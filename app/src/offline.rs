@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-/// Where the server serves the service worker; trunk copies it there from `app/sw.js`.
+/// Where the server serves the service worker; `cargo xtask build` copies it there from `app/sw.js`.
 const SERVICE_WORKER: &str = "/sw.js";
 
 /// How much this origin stores on the device, and whether the browser may evict it.

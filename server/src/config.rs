@@ -18,7 +18,7 @@ pub struct Config {
     /// SQLite database file; created and migrated when missing.
     #[arg(long, env = "DESKLINE_DATABASE", default_value = "deskline.db")]
     pub database: PathBuf,
-    /// Folder of the built app (trunk's output).
+    /// Folder of the built app (`cargo xtask build` writes it).
     #[arg(long, env = "DESKLINE_DIST", default_value = "dist")]
     pub dist: PathBuf,
     /// Workflow preset of a new workspace: service-desk, agent-workspace, support-module, team-tabs, conversations.

@@ -86,7 +86,7 @@ pub fn app(state: AppState) -> Router {
 ///
 /// HTML and the service worker are revalidated on every load (`no-cache`): that is how a new build
 /// reaches a browser, and the service worker is what keeps the rest offline. The other files have
-/// trunk's content hash in their names. `.js` is served as `text/javascript` and `.webmanifest` as
+/// a content hash in their names (`cargo xtask build`). `.js` is served as `text/javascript` and `.webmanifest` as
 /// `application/manifest+json` (by their extensions), which the service worker registration and
 /// the manifest need.
 fn shell<S: Clone + Send + Sync + 'static>(dist: &Path) -> Router<S> {
@@ -126,7 +126,7 @@ async fn method_not_allowed(OriginalUri(uri): OriginalUri, method: axum::http::M
 }
 
 /// The Content-Security-Policy of every response: scripts only from this origin plus the inline
-/// bootstrap trunk writes into index.html (allowed by its hash, read when the router is built, so
+/// bootstrap in index.html (allowed by its hash, read when the router is built, so
 /// rebuild the app before starting the server), wasm compilation, no plugins, frames or foreign
 /// connections. Styles allow inline attributes, which the app uses for status colours. The service
 /// worker (`worker-src`, which falls back to `script-src`), its fetches (`connect-src`) and the
@@ -211,7 +211,7 @@ mod tests {
     async fn the_shell_serves_the_worker_fresh_and_the_app_for_unknown_paths() {
         use axum::body::Body;
         use tower::ServiceExt as _;
-        // Setup: a dist folder as trunk writes it.
+        // Setup: a dist folder as `cargo xtask build` writes it.
         let dir = tempfile::tempdir().unwrap();
         let files = [
             ("index.html", "<!doctype html><title>Deskline</title>"),

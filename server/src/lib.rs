@@ -25,7 +25,7 @@ pub struct AppState {
     pub store: Store,
     /// The workspace configuration, read on every mutation; replaced whole when it changes.
     workspace: Arc<RwLock<Arc<Workspace>>>,
-    /// Folder of the built SPA (trunk's `dist`).
+    /// Folder of the built SPA (`dist`, as `cargo xtask build` writes it).
     pub dist: PathBuf,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,

@@ -135,9 +135,16 @@ async fn the_shell_reloads_offline_and_the_workspace_is_installable() -> Result<
             "{path} is not cached: {cached:?}"
         );
     }
+    // The app's main module and glue, and the parts split off it (app/src/lazy.rs), which the
+    // page prefetches: offline, a ticket or the settings open from the cache.
     for (prefix, suffix) in [
         ("/deskline-app-", "_bg.wasm"),
         ("/deskline-app-", ".js"),
+        ("/__wasm_split-", ".js"),
+        ("/split_ticket_view-", ".wasm"),
+        ("/split_settings-", ".wasm"),
+        ("/split_new_ticket-", ".wasm"),
+        ("/split_login-", ".wasm"),
         ("/style-", ".css"),
     ] {
         ensure!(
@@ -226,6 +233,50 @@ async fn the_shell_reloads_offline_and_the_workspace_is_installable() -> Result<
         .await?;
     // The export worker loads from the cache too, so XLSX export works offline.
     assert_eq!(js(&browser, START_EXPORT_WORKER).await?, json!("ready"));
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_part_of_the_app_that_cannot_be_fetched_says_so_and_loads_on_retry() -> Result<()> {
+    let server = Server::start(30)?;
+    let browser = Browser::start(1280, 800).await?;
+    // The settings' module cannot be fetched (and no service worker has it): as when a first
+    // visit goes offline before the page has prefetched it.
+    let cdp = |cmd: &'static str, params: Value| browser.client.issue_cmd(Cdp { cmd, params });
+    cdp("Network.enable", json!({})).await?;
+    cdp("Network.setBypassServiceWorker", json!({ "bypass": true })).await?;
+    cdp(
+        "Network.setBlockedURLs",
+        json!({ "urls": ["*/split_settings-*"] }),
+    )
+    .await?;
+    browser.client.goto(&server.base).await?;
+    let workspace = LoginPage(&browser).sign_in("lea@deskline.test").await?;
+    browser
+        .wait_for("[data-testid='settings-link']")
+        .await?
+        .click()
+        .await?;
+    let notice = browser.wait_for("[data-testid='part-unavailable']").await?;
+    let text = notice.text().await?;
+    ensure!(
+        text.contains("cannot be reached") && text.contains("Try again"),
+        "the notice reads {text:?}"
+    );
+    // The rest of the workspace still works: the header and its sync state are there.
+    ensure!(
+        workspace.sync_state().await?.starts_with("Saved"),
+        "the header says {:?}",
+        workspace.sync_state().await?
+    );
+    // Reachable again, the same button loads the settings.
+    cdp("Network.setBlockedURLs", json!({ "urls": [] })).await?;
+    notice
+        .find(fantoccini::Locator::Css("button"))
+        .await?
+        .click()
+        .await?;
+    browser.wait_for("[data-testid='sla-settings']").await?;
     browser.close().await
 }
 

@@ -398,6 +398,24 @@ async fn a_leader_assigns_twenty_unassigned_tickets_at_once() -> Result<()> {
         "twenty different tickets: {ticked:?}"
     );
     assert_eq!(workspace.bulk_count().await?, "20 selected");
+    // `?` shows the shortcut sheet (a part of the app loaded apart), and `?` again hides it.
+    workspace.press(&['?']).await?;
+    let sheet = browser
+        .wait_for("[data-testid='shortcuts']")
+        .await?
+        .text()
+        .await?;
+    assert!(sheet.contains("Next ticket"), "the sheet reads {sheet:?}");
+    workspace.press(&['?']).await?;
+    browser
+        .wait_until("the shortcut sheet closes", || async {
+            Ok(browser
+                .client
+                .find_all(fantoccini::Locator::Css("[data-testid='shortcuts']"))
+                .await?
+                .is_empty())
+        })
+        .await?;
 
     let report = workspace.bulk_assign("Bruno Costa").await?;
     assert_eq!(report, "Assignee: Bruno Costa — 20 tickets changed.");

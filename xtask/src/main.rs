@@ -1,8 +1,9 @@
-//! Developer commands: `cargo xtask setup | run | test | bench`.
+//! Developer commands: `cargo xtask setup | build | run | test | bench`.
 //!
 //! `setup` installs what is missing (and nothing else), so every other command can start with it and
 //! stay quiet when the machine is ready.
 
+mod app;
 mod setup;
 mod tasks;
 
@@ -25,6 +26,7 @@ fn real_main() -> Result<()> {
     std::env::set_current_dir(&root)?;
     match command.as_str() {
         "setup" => setup::run(&root),
+        "build" => setup::run(&root).and_then(|()| app::build(&root)),
         "run" => tasks::run(&root, &rest),
         "test" => tasks::test(&root, &rest),
         "bench" => tasks::bench(&root),
@@ -38,7 +40,8 @@ fn real_main() -> Result<()> {
 
 const USAGE: &str = "usage: cargo xtask <command>
 
-  setup   install missing tools: wasm target, trunk, wasm-bindgen CLI, Chromium, chromedriver
+  setup   install missing tools: wasm target, wasm-bindgen CLI, Chromium, chromedriver
+  build   setup, then build the app into dist/ (release; skipped when dist/ is up to date)
   run     setup, build the app, then serve workspace and API on 127.0.0.1:8080
           (flags after `--` go to the server, e.g. `cargo xtask run -- --port 9000 --preset service-desk`)
   test    setup, build the app, then every test: unit, property, server integration,

@@ -6,12 +6,8 @@ use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::process::Command;
 
-/// Trunk 0.22 needs a newer rustc than this toolchain; 0.21 is the line that works.
-const TRUNK_REQ: &str = "~0.21";
-
 pub fn run(root: &Path) -> Result<()> {
     wasm_target()?;
-    trunk()?;
     wasm_bindgen(root)?;
     debian_tools()?;
     Ok(())
@@ -29,21 +25,6 @@ fn wasm_target() -> Result<()> {
     if !installed {
         println!("setup: adding the wasm32-unknown-unknown target");
         run_cmd(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
-    }
-    Ok(())
-}
-
-fn trunk() -> Result<()> {
-    let version = output_of("trunk", &["--version"]).unwrap_or_default();
-    if !version.starts_with("trunk 0.21.") {
-        println!("setup: installing trunk {TRUNK_REQ} (takes a few minutes once)");
-        run_cmd(Command::new("cargo").args([
-            "install",
-            "trunk",
-            "--version",
-            TRUNK_REQ,
-            "--locked",
-        ]))?;
     }
     Ok(())
 }

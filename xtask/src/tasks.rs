@@ -5,86 +5,14 @@ use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::SystemTime;
-
-/// Builds the app with trunk in release mode, unless `dist/` is newer than every input.
-fn build_app(root: &Path) -> Result<()> {
-    let dist_index = root.join("dist/index.html");
-    let built = std::fs::metadata(&dist_index)
-        .and_then(|m| m.modified())
-        .ok();
-    let inputs = [
-        "app",
-        "export",
-        "shared",
-        "public",
-        "Trunk.toml",
-        "Cargo.lock",
-        "Cargo.toml",
-    ];
-    let newest = inputs
-        .iter()
-        .map(|p| newest_mtime(&root.join(p)))
-        .max()
-        .flatten();
-    let fresh = matches!((built, newest), (Some(built), Some(newest)) if built > newest);
-    if !fresh {
-        println!("building the app (trunk build --release)");
-        run_quiet(
-            for_ci(Command::new("trunk"))
-                .args(["build", "--release"])
-                .current_dir(root),
-        )?;
-    }
-    precompress(&root.join("dist"))
-}
-
-/// Writes `NAME.gz` beside each file of the app that lacks a fresh one, at gzip's best level: the
-/// server sends those as they are (it compresses what it answers at the fastest level).
-fn precompress(dist: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(dist)? {
-        let path = entry?.path();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default();
-        if !matches!(ext, "wasm" | "js" | "css" | "html" | "svg" | "webmanifest") {
-            continue;
-        }
-        let mut gz = path.clone().into_os_string();
-        gz.push(".gz");
-        let gz = PathBuf::from(gz);
-        if newest_mtime(&gz) >= newest_mtime(&path) {
-            continue;
-        }
-        run_quiet(
-            Command::new("gzip")
-                .args(["-9", "-k", "-f", "-n"])
-                .arg(&path),
-        )?;
-    }
-    Ok(())
-}
 
 /// In CI (`CI` set) a build is never resumed, so cargo keeps no incremental state: it would only
 /// take disk, and a clean run's disk is what CI ran out of.
-fn for_ci(mut cmd: Command) -> Command {
+pub(crate) fn for_ci(mut cmd: Command) -> Command {
     if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
         cmd.env("CARGO_INCREMENTAL", "0");
     }
     cmd
-}
-
-fn newest_mtime(path: &Path) -> Option<SystemTime> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.is_file() {
-        return meta.modified().ok();
-    }
-    std::fs::read_dir(path)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| newest_mtime(&e.path()))
-        .max()
 }
 
 fn server_binary(root: &Path) -> PathBuf {
@@ -93,7 +21,7 @@ fn server_binary(root: &Path) -> PathBuf {
 
 pub fn run(root: &Path, server_args: &[String]) -> Result<()> {
     setup::run(root)?;
-    build_app(root)?;
+    crate::app::build(root)?;
     run_quiet(for_ci(Command::new("cargo")).args(["build", "--quiet", "-p", "deskline-server"]))?;
     let args: Vec<&String> = server_args.iter().filter(|a| *a != "--").collect();
     run_cmd(
@@ -163,7 +91,7 @@ fn cargo_test(
 
 pub fn test(root: &Path, extra: &[String]) -> Result<()> {
     setup::run(root)?;
-    build_app(root)?;
+    crate::app::build(root)?;
     let filter: Vec<&str> = extra
         .iter()
         .map(String::as_str)
@@ -246,43 +174,59 @@ pub fn test(root: &Path, extra: &[String]) -> Result<()> {
 
 pub fn bench(root: &Path) -> Result<()> {
     setup::run(root)?;
-    build_app(root)?;
+    crate::app::build(root)?;
     let mut figures: Vec<Figure> = Vec::new();
+    // What the page fetches before it shows anything, as index.html lists it; the split modules
+    // it prefetches once idle are counted apart, as is the export worker (fetched on the first
+    // XLSX export).
+    let dist = root.join("dist");
+    let (startup, later) = crate::app::startup_files(&dist)?;
     let mut total_gzip = 0u64;
-    let mut worker_gzip = 0u64;
-    for entry in std::fs::read_dir(root.join("dist"))? {
-        let path = entry?.path();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default();
-        // The service worker is fetched by the browser on its own, after the page.
-        if !matches!(ext, "wasm" | "js" | "css") || path.ends_with("sw.js") {
-            continue;
-        }
-        let raw = std::fs::metadata(&path)?.len();
+    let mut by_kind: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for name in &startup {
+        let path = dist.join(name);
+        let kind = if name.ends_with(".wasm") {
+            "wasm"
+        } else if name.ends_with(".css") {
+            "css"
+        } else {
+            "js"
+        };
         let gzip = gzip_size(&path)?;
-        // The export worker is fetched on the first XLSX export, not with the app.
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if name.starts_with("deskline-export") {
-            worker_gzip += gzip;
-            continue;
-        }
+        let entry = by_kind.entry(kind).or_default();
+        entry.0 += std::fs::metadata(&path)?.len();
+        entry.1 += gzip;
         total_gzip += gzip;
-        figures.push(Figure::bytes(format!("bundle_{ext}_bytes"), raw, None));
+    }
+    for (kind, (raw, gzip)) in by_kind {
+        figures.push(Figure::bytes(format!("bundle_{kind}_bytes"), raw, None));
         figures.push(Figure::bytes(
-            format!("bundle_{ext}_gzip_bytes"),
+            format!("bundle_{kind}_gzip_bytes"),
             gzip,
             None,
         ));
+    }
+    let mut lazy_gzip = 0u64;
+    for name in &later {
+        lazy_gzip += gzip_size(&dist.join(name))?;
+    }
+    let mut worker_gzip = 0u64;
+    for name in [
+        "deskline-export_loader.js",
+        "deskline-export.js",
+        "deskline-export_bg.wasm",
+    ] {
+        worker_gzip += gzip_size(&dist.join(name))?;
     }
     figures.push(Figure::bytes(
         "bundle_gzip_bytes".into(),
         total_gzip,
         Some(300_000.0),
+    ));
+    figures.push(Figure::bytes(
+        "bundle_lazy_gzip_bytes".into(),
+        lazy_gzip,
+        None,
     ));
     figures.push(Figure::bytes(
         "export_worker_gzip_bytes".into(),

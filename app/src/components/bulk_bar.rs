@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// What the last bulk action did.
 #[derive(Debug, Clone, PartialEq)]
-struct Outcome {
+pub struct Outcome {
     /// What was done, e.g. "Priority: Urgent".
     action: String,
     /// Tickets changed.
@@ -122,128 +122,12 @@ fn tag_select(
     })
 }
 
-/// The bar, shown while tickets are ticked, and the report of the last action.
+/// The bulk actions while tickets are selected, and the report of the last one.
 #[component]
 pub fn BulkBar() -> impl IntoView {
     let store = use_store();
     let outcome = RwSignal::new(None::<Outcome>);
     let count = Memo::new(move |_| store.marked.with(|m| m.len()));
-    let (statuses, agents, teams, tags) = store.with_workspace(|ws| {
-        let statuses: Vec<_> = ws
-            .statuses_in_order()
-            .into_iter()
-            .map(|s| (s.id.to_string(), s.label))
-            .collect();
-        let mut agents = vec![("none".to_owned(), "Nobody".to_owned())];
-        agents.extend(ws.agents.iter().map(|a| (a.id.to_string(), a.name.clone())));
-        let mut teams = vec![("none".to_owned(), "No team".to_owned())];
-        teams.extend(ws.teams.iter().map(|t| (t.id.to_string(), t.name.clone())));
-        let tags: Vec<_> = ws
-            .tags
-            .iter()
-            .map(|t| (t.id.to_string(), t.name.clone()))
-            .collect();
-        (statuses, agents, teams, tags)
-    });
-    let priorities: Vec<_> = Priority::ALL
-        .iter()
-        .map(|p| (p.name().to_owned(), p.label().to_owned()))
-        .collect();
-    let id_or_none = |value: &str| value.parse::<Uuid>().ok();
-
-    let bar = move || {
-        view! {
-            <div class="bulk-bar" data-testid="bulk-bar" role="toolbar" aria-label="Bulk actions">
-                <span class="bulk-count" data-testid="bulk-count">
-                    {move || format!("{} selected", count.get())}
-                </span>
-                {action_select(
-                    "bulk-status",
-                    "Status…",
-                    statuses.clone(),
-                    move |value, label| {
-                        run(
-                            store,
-                            outcome,
-                            format!("Status: {label}"),
-                            |ticket_id| Mutation::SetStatus {
-                                ticket_id,
-                                status: StatusId::new(value.clone()),
-                            },
-                        )
-                    },
-                )}
-                {action_select(
-                    "bulk-priority",
-                    "Priority…",
-                    priorities.clone(),
-                    move |value, label| {
-                        let Some(priority) = Priority::ALL.into_iter().find(|p| p.name() == value)
-                        else {
-                            return;
-                        };
-                        run(
-                            store,
-                            outcome,
-                            format!("Priority: {label}"),
-                            |ticket_id| Mutation::SetPriority { ticket_id, priority },
-                        )
-                    },
-                )}
-                {action_select(
-                    "bulk-assign",
-                    "Assign…",
-                    agents.clone(),
-                    move |value, label| {
-                        let agent = id_or_none(&value);
-                        run(
-                            store,
-                            outcome,
-                            format!("Assignee: {label}"),
-                            |ticket_id| Mutation::Assign { ticket_id, agent },
-                        )
-                    },
-                )}
-                {action_select(
-                    "bulk-team",
-                    "Team…",
-                    teams.clone(),
-                    move |value, label| {
-                        let team = id_or_none(&value);
-                        run(
-                            store,
-                            outcome,
-                            format!("Team: {label}"),
-                            |ticket_id| Mutation::SetTeam { ticket_id, team },
-                        )
-                    },
-                )}
-                {tag_select(store, outcome, tags.clone(), true)}
-                {tag_select(store, outcome, tags.clone(), false)}
-                <button
-                    class="btn small"
-                    data-testid="bulk-archive"
-                    on:click=move |_| {
-                        run(
-                            store,
-                            outcome,
-                            "Archived".to_owned(),
-                            |ticket_id| Mutation::Archive { ticket_id, archived: true },
-                        )
-                    }
-                >
-                    "Archive"
-                </button>
-                <button
-                    class="btn small ghost"
-                    data-testid="bulk-clear"
-                    on:click=move |_| store.marked.update(|m| m.clear())
-                >
-                    "Unselect all"
-                </button>
-            </div>
-        }
-    };
     let report = move || {
         outcome.get().map(|o| {
             let refused = o
@@ -279,7 +163,131 @@ pub fn BulkBar() -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || { count.get() > 0 }>{bar.clone()}</Show>
+        <Show when=move || { count.get() > 0 }>{move || crate::lazy::bulk_actions(outcome)}</Show>
         {report}
+    }
+}
+
+/// The bar of actions over the selected tickets (a split point of its own: see `lazy.rs`).
+#[component]
+pub fn BulkActions(
+    /// Where the outcome of an action is reported.
+    outcome: RwSignal<Option<Outcome>>,
+) -> impl IntoView {
+    let store = use_store();
+    let count = Memo::new(move |_| store.marked.with(|m| m.len()));
+    let (statuses, agents, teams, tags) = store.with_workspace(|ws| {
+        let statuses: Vec<_> = ws
+            .statuses_in_order()
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.label))
+            .collect();
+        let mut agents = vec![("none".to_owned(), "Nobody".to_owned())];
+        agents.extend(ws.agents.iter().map(|a| (a.id.to_string(), a.name.clone())));
+        let mut teams = vec![("none".to_owned(), "No team".to_owned())];
+        teams.extend(ws.teams.iter().map(|t| (t.id.to_string(), t.name.clone())));
+        let tags: Vec<_> = ws
+            .tags
+            .iter()
+            .map(|t| (t.id.to_string(), t.name.clone()))
+            .collect();
+        (statuses, agents, teams, tags)
+    });
+    let priorities: Vec<_> = Priority::ALL
+        .iter()
+        .map(|p| (p.name().to_owned(), p.label().to_owned()))
+        .collect();
+    let id_or_none = |value: &str| value.parse::<Uuid>().ok();
+
+    view! {
+        <div class="bulk-bar" data-testid="bulk-bar" role="toolbar" aria-label="Bulk actions">
+            <span class="bulk-count" data-testid="bulk-count">
+                {move || format!("{} selected", count.get())}
+            </span>
+            {action_select(
+                "bulk-status",
+                "Status…",
+                statuses.clone(),
+                move |value, label| {
+                    run(
+                        store,
+                        outcome,
+                        format!("Status: {label}"),
+                        |ticket_id| Mutation::SetStatus {
+                            ticket_id,
+                            status: StatusId::new(value.clone()),
+                        },
+                    )
+                },
+            )}
+            {action_select(
+                "bulk-priority",
+                "Priority…",
+                priorities.clone(),
+                move |value, label| {
+                    let Some(priority) = Priority::ALL.into_iter().find(|p| p.name() == value)
+                    else {
+                        return;
+                    };
+                    run(
+                        store,
+                        outcome,
+                        format!("Priority: {label}"),
+                        |ticket_id| Mutation::SetPriority { ticket_id, priority },
+                    )
+                },
+            )}
+            {action_select(
+                "bulk-assign",
+                "Assign…",
+                agents.clone(),
+                move |value, label| {
+                    let agent = id_or_none(&value);
+                    run(
+                        store,
+                        outcome,
+                        format!("Assignee: {label}"),
+                        |ticket_id| Mutation::Assign { ticket_id, agent },
+                    )
+                },
+            )}
+            {action_select(
+                "bulk-team",
+                "Team…",
+                teams.clone(),
+                move |value, label| {
+                    let team = id_or_none(&value);
+                    run(
+                        store,
+                        outcome,
+                        format!("Team: {label}"),
+                        |ticket_id| Mutation::SetTeam { ticket_id, team },
+                    )
+                },
+            )}
+            {tag_select(store, outcome, tags.clone(), true)}
+            {tag_select(store, outcome, tags.clone(), false)}
+            <button
+                class="btn small"
+                data-testid="bulk-archive"
+                on:click=move |_| {
+                    run(
+                        store,
+                        outcome,
+                        "Archived".to_owned(),
+                        |ticket_id| Mutation::Archive { ticket_id, archived: true },
+                    )
+                }
+            >
+                "Archive"
+            </button>
+            <button
+                class="btn small ghost"
+                data-testid="bulk-clear"
+                on:click=move |_| store.marked.update(|m| m.clear())
+            >
+                "Unselect all"
+            </button>
+        </div>
     }
 }

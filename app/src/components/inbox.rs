@@ -42,7 +42,7 @@ pub fn InboxButton() -> impl IntoView {
                 </Show>
             </button>
             <Show when=move || open.get()>
-                <InboxPanel on_close=move |()| open.set(false) />
+                {crate::lazy::inbox_panel(Callback::new(move |()| open.set(false)))}
             </Show>
         </div>
     }
@@ -50,7 +50,7 @@ pub fn InboxButton() -> impl IntoView {
 
 /// The open panel; a click outside or Escape closes it.
 #[component]
-fn InboxPanel(
+pub fn InboxPanel(
     /// Closes the panel.
     #[prop(into)]
     on_close: Callback<()>,

@@ -4,7 +4,6 @@
 use crate::components::bulk_bar::BulkBar;
 use crate::components::list_tools::ListTools;
 use crate::components::search_box::SearchBox;
-use crate::components::shortcuts::Shortcuts;
 use crate::components::status_tabs::StatusTabs;
 use crate::components::ticket_row::TicketRows;
 use crate::contexts::use_store;
@@ -153,7 +152,7 @@ pub fn TicketList(
                 </Show>
             </div>
             <Show when=move || help.get()>
-                <Shortcuts on_close=move |()| help.set(false) />
+                {crate::lazy::shortcuts(Callback::new(move |()| help.set(false)))}
             </Show>
         </section>
     }

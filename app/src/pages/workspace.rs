@@ -2,14 +2,10 @@
 
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
-use crate::components::new_ticket::NewTicket;
 use crate::components::notices::Notices;
 use crate::components::sidebar::Sidebar;
-use crate::components::sla_settings::SlaSettings;
-use crate::components::storage_settings::DeviceSettings;
 use crate::components::ticket_list::TicketList;
 use crate::components::ticket_tabs::TicketTabs;
-use crate::components::ticket_view::TicketView;
 use crate::contexts::{Session, provide_store, use_session};
 use crate::store::cache::CacheError;
 use crate::store::{Cache, Snapshot, Store};
@@ -175,8 +171,15 @@ fn Shell() -> impl IntoView {
         }
         request_animation_frame(move || {
             crate::store::mark("deskline-list-painted");
-            // Then the free text, which the first list did not wait for.
-            set_timeout(move || store.index_text(), std::time::Duration::ZERO);
+            // Then the free text, which the first list did not wait for, and the parts of the
+            // app that were left out of the first download.
+            set_timeout(
+                move || {
+                    store.index_text();
+                    crate::lazy::preload();
+                },
+                std::time::Duration::ZERO,
+            );
         });
         true
     });
@@ -186,10 +189,8 @@ fn Shell() -> impl IntoView {
             <Notices />
             {move || {
                 if store.settings_open.get() {
-                    if store.me().role.is_leader() {
-                        return view! { <SlaSettings /> }.into_any();
-                    }
-                    return view! { <DeviceSettings /> }.into_any();
+                    let leader = store.me().role.is_leader();
+                    return crate::lazy::settings(leader).into_any();
                 }
                 view! {
                     <div class="body">
@@ -201,7 +202,7 @@ fn Shell() -> impl IntoView {
                             <TicketList on_new=move |()| composing.set(true) />
                             <section class="ticket-pane" aria-label="Ticket">
                                 {move || match store.selected.get() {
-                                    Some(id) => view! { <TicketView id /> }.into_any(),
+                                    Some(id) => crate::lazy::ticket_view(id).into_any(),
                                     None => {
                                         view! {
                                             <div class="pane-empty">
@@ -218,7 +219,7 @@ fn Shell() -> impl IntoView {
                     .into_any()
             }}
             <Show when=move || composing.get()>
-                <NewTicket on_close=move |()| composing.set(false) />
+                {crate::lazy::new_ticket(Callback::new(move |()| composing.set(false)))}
             </Show>
         </div>
     }
