@@ -112,19 +112,30 @@ async fn done(response: Response) -> Result<(), ApiError> {
 }
 
 async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    let bytes = body(response).await?;
+    serde_json::from_slice(&bytes).map_err(|e| unreadable(status, &e))
+}
+
+/// The body of a successful answer, as bytes: a JavaScript string would be converted from UTF-16
+/// on its way into WebAssembly, a quarter of a second over the 90 MB of pull pages of a first
+/// load at 50,000 tickets.
+async fn body(response: Response) -> Result<Vec<u8>, ApiError> {
     if !response.ok() {
         return Err(error_of(response).await);
     }
-    let unreadable = |e: &dyn std::fmt::Display| ApiError::Server {
-        status: response.status(),
+    let status = response.status();
+    response.binary().await.map_err(|e| unreadable(status, &e))
+}
+
+/// An answer this page cannot read.
+fn unreadable(status: u16, error: &dyn std::fmt::Display) -> ApiError {
+    ApiError::Server {
+        status,
         code: "bad_response".to_owned(),
-        message: format!("The server sent an answer this page cannot read ({e})."),
+        message: format!("The server sent an answer this page cannot read ({error})."),
         field: None,
-    };
-    // As bytes, not text: a JavaScript string would be converted from UTF-16 on its way into
-    // WebAssembly, a quarter of a second over the 90 MB of pull pages of a first load at 50,000 tickets.
-    let bytes = response.binary().await.map_err(|e| unreadable(&e))?;
-    serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))
+    }
 }
 
 /// `POST /api/login`: signs in and sets the session cookie.
@@ -172,11 +183,25 @@ pub async fn pull(
 
 /// `POST /api/sync/push`: sends pending mutations in id order.
 pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
+    // The answer's decoder is loaded before anything is sent: an answer that could not be read
+    // would leave the mutations' outcomes unknown.
+    crate::lazy::load_decoders().await.map_err(|_| {
+        ApiError::Network("the part of the app that reads the answer is missing".to_owned())
+    })?;
     let response = Request::post("/api/sync/push")
         .json(request)?
         .send()
         .await?;
-    read(response).await
+    let status = response.status();
+    let body = body(response).await?;
+    match crate::lazy::decode_push(body).await {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(error)) => Err(unreadable(status, &error)),
+        // Loaded above, so not expected: the outcomes come again when the same ids are sent.
+        Err(_) => Err(ApiError::Network(
+            "the part of the app that reads the answer is missing".to_owned(),
+        )),
+    }
 }
 
 /// `GET /api/tickets/{id}`: a ticket and its timeline, oldest first.

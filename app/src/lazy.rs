@@ -1,6 +1,6 @@
 //! The parts of the app the first paint of the queue does not need: the open ticket, the
 //! settings, the new-ticket form, the bulk actions, the inbox panel, the shortcut sheet and the
-//! sign-in page.
+//! sign-in page, and the decoders of local changes (the outbox, push answers, refusals).
 //!
 //! With the `split` feature (the release build `cargo xtask` makes) each part is a split point:
 //! `cargo xtask` cuts its code out of the main WebAssembly module into a module of its own, which
@@ -127,6 +127,97 @@ split_points! {
     }
 }
 
+/// The decoders of changes: the rows of the stored outbox, the push's answer, and a refusal
+/// another tab reports. `Mutation` and `Rejection` are the largest decoders in the app (adjacent
+/// tagging and many variants: about 120 KB of the module), and only local changes need them, so
+/// they form a split point of their own (`changes`), loaded before the first push.
+mod codec {
+    use super::Unavailable;
+    use deskline_shared::api::PushResponse;
+    use deskline_shared::sync::{Pending, Refused};
+
+    /// Each stored row (JSON text) as a change; `None` if one cannot be read.
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(
+            changes,
+            wasm_split_path = ::leptos::wasm_split,
+            fallible,
+            preload(preload_changes)
+        )
+    )]
+    pub fn decode_pending(rows: Vec<String>) -> Result<Option<Vec<Pending>>, Unavailable> {
+        Ok(rows
+            .iter()
+            .map(|row| serde_json::from_str(row).ok())
+            .collect())
+    }
+
+    /// The push's answer, or why it cannot be read.
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(
+            changes,
+            wasm_split_path = ::leptos::wasm_split,
+            fallible
+        )
+    )]
+    pub fn decode_push(body: Vec<u8>) -> Result<Result<PushResponse, String>, Unavailable> {
+        Ok(serde_json::from_slice(&body).map_err(|e| e.to_string()))
+    }
+
+    /// A refusal as another tab sent it (JSON text).
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(
+            changes,
+            wasm_split_path = ::leptos::wasm_split,
+            fallible
+        )
+    )]
+    pub fn decode_refused(text: String) -> Result<Option<Refused>, Unavailable> {
+        Ok(serde_json::from_str(&text).ok())
+    }
+}
+
+/// The stored outbox's rows as changes (`None`: one is not readable by this build).
+pub async fn decode_pending(
+    rows: Vec<String>,
+) -> Result<Option<Vec<deskline_shared::sync::Pending>>, Unavailable> {
+    part!(codec::decode_pending(rows))
+}
+
+/// A push's answer (`Err`: why it cannot be read).
+pub async fn decode_push(
+    body: Vec<u8>,
+) -> Result<Result<deskline_shared::api::PushResponse, String>, Unavailable> {
+    part!(codec::decode_push(body))
+}
+
+/// A refusal another tab reported (`None`: unreadable).
+pub async fn decode_refused(
+    text: String,
+) -> Result<Option<deskline_shared::sync::Refused>, Unavailable> {
+    part!(codec::decode_refused(text))
+}
+
+/// Whether the decoders of changes are loaded (without the `split` feature they always are).
+pub fn decoders_ready() -> bool {
+    DECODERS_READY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static DECODERS_READY: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(!cfg!(feature = "split"));
+
+/// Loads the decoders of changes: before a push whose answer needs them, and before a
+/// transaction that reads stored changes (waiting for a fetch inside one would let it finish).
+pub async fn load_decoders() -> Result<(), Unavailable> {
+    #[cfg(feature = "split")]
+    codec::preload_changes().await?;
+    DECODERS_READY.store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
 /// Shows a part once it is loaded; if it cannot be, says so and offers to try again.
 fn shown<F, Fut>(load: F) -> impl IntoView
 where
@@ -160,6 +251,7 @@ where
 pub fn preload() {
     #[cfg(feature = "split")]
     leptos::task::spawn_local(async {
+        let _ = load_decoders().await;
         let _ = parts::preload_ticket_view().await;
         let _ = parts::preload_new_ticket().await;
         let _ = parts::preload_bulk_actions().await;

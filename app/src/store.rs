@@ -468,7 +468,11 @@ impl Store {
                 reset,
                 page,
             } if !self.leading() => sync::follow(*self, from, run, reset, page).await,
-            TabMessage::Refused { refused, waited } => self.show_refused(refused, waited),
+            TabMessage::Refused { refused, waited } => {
+                if let Ok(Some(refused)) = crate::lazy::decode_refused(refused).await {
+                    self.show_refused(refused, waited);
+                }
+            }
             // Meant for the other role.
             _ => {}
         }
@@ -975,10 +979,12 @@ impl Store {
             .get_value()
             .is_some_and(|at| at >= refused.pending.created_at);
         // The change may have been made in another tab: every tab tells the user.
-        self.tell(&TabMessage::Refused {
-            refused: refused.clone(),
-            waited,
-        });
+        if let Ok(text) = serde_json::to_string(&refused) {
+            self.tell(&TabMessage::Refused {
+                refused: text,
+                waited,
+            });
+        }
         self.show_refused(refused, waited);
     }
 

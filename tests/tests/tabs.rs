@@ -6,7 +6,7 @@
 
 use anyhow::{Context, Result, ensure};
 use deskline_e2e::pages::{LoginPage, TicketView, WorkspacePage};
-use deskline_e2e::{Api, Browser, Server};
+use deskline_e2e::{Api, Browser, Cdp, Server};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -176,6 +176,84 @@ async fn one_tab_leads_the_other_follows_and_the_lead_passes_on_when_it_closes()
     ensure!(
         notes_on_server(&api, &id, note).await? == 1,
         "the new leader's note is not on the server exactly once"
+    );
+    browser.close().await
+}
+
+/// Cuts the current tab off the network (or connects it again); the other tabs keep theirs.
+async fn tab_offline(browser: &Browser, offline: bool) -> Result<()> {
+    let cdp = |cmd: &'static str, params: Value| browser.client.issue_cmd(Cdp { cmd, params });
+    cdp("Network.enable", json!({})).await?;
+    cdp(
+        "Network.emulateNetworkConditions",
+        json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_change_the_server_refuses_is_told_in_the_tab_that_made_it() -> Result<()> {
+    let server = Server::start(30)?;
+    let ana = server.api("ana@deskline.test").await?;
+    let lea = server.api("lea@deskline.test").await?;
+    let team = ana.first_team_of("Ana Souza").await?;
+    let id = uuid::Uuid::now_v7().to_string();
+    push(
+        &ana,
+        "create",
+        json!({"ticket_id": id, "title": "Wombat asleep on the keyboard",
+               "ticket_type": "Support Ticket", "channel": "phone", "priority": "medium",
+               "team": team}),
+    )
+    .await?;
+
+    let browser = Browser::start(1280, 800).await?;
+    browser.client.goto(&server.base).await?;
+    let workspace = LoginPage(&browser).sign_in("ana@deskline.test").await?;
+    wait_role(&browser, "leader").await?;
+    let first = browser.client.window().await?;
+    let second = browser.client.new_window(true).await?.handle;
+    browser.client.switch_to_window(second.clone()).await?;
+    browser.client.goto(&server.base).await?;
+    workspace.rows().await?;
+    wait_role(&browser, "follower").await?;
+    workspace.type_search("wombat").await?;
+    let view = workspace.open_ticket(&id).await?;
+
+    // The leader is cut off, so the follower's Start waits in the outbox while Lea takes the
+    // ticket from another device.
+    browser.client.switch_to_window(first.clone()).await?;
+    tab_offline(&browser, true).await?;
+    browser.client.switch_to_window(second.clone()).await?;
+    view.start().await?;
+    push(&lea, "start", json!({ "ticket_id": id })).await?;
+    browser.client.switch_to_window(first.clone()).await?;
+    tab_offline(&browser, false).await?;
+
+    // The leader pushes the Start, the server refuses it (Lea holds the ticket), and the
+    // refusal reaches the tab where Ana pressed Start, naming who holds it.
+    browser.client.switch_to_window(second).await?;
+    browser
+        .wait_until(
+            "the follower tells Ana that Lea holds the ticket",
+            || async {
+                for notice in browser
+                    .client
+                    .find_all(fantoccini::Locator::Css("[data-testid='notice']"))
+                    .await?
+                {
+                    if notice.text().await?.contains("Lea Lindqvist") {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            },
+        )
+        .await?;
+    ensure!(
+        sync_requests(&browser).await? == 0,
+        "the follower sent sync requests itself"
     );
     browser.close().await
 }

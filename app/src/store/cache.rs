@@ -28,7 +28,7 @@
 //! transaction alive across `.await` (promise callbacks run before the transaction can commit).
 
 use deskline_shared::api::{Me, PullResponse};
-use deskline_shared::sync::{Outbox, Pending};
+use deskline_shared::sync::Outbox;
 use deskline_shared::{Event, Ticket, Workspace};
 use js_sys::{Array, Promise};
 use serde::de::DeserializeOwned;
@@ -79,6 +79,12 @@ pub enum CacheError {
     /// The stored outbox holds changes this build cannot read (a newer build saved them in
     /// another tab); they are left as they are.
     Outdated,
+    /// The part of the app that reads stored changes could not be fetched (offline, and not in
+    /// this browser's cache); they are left as they are.
+    Incomplete,
+    /// Internal: the stored outbox holds changes and their decoder is not loaded yet
+    /// ([`with_decoders`] loads it and runs the transaction again).
+    NeedsDecoders,
 }
 
 impl fmt::Display for CacheError {
@@ -88,6 +94,8 @@ impl fmt::Display for CacheError {
             CacheError::Blocked => f.write_str("Another Deskline tab uses an older version of the local copy; close the other Deskline tabs to go on."),
             CacheError::Failed(text) => write!(f, "The local copy failed: {text}"),
             CacheError::Outdated => f.write_str("Another tab saved changes with a newer version of Deskline, which this tab cannot read; reload this tab (nothing was lost)."),
+            CacheError::NeedsDecoders => f.write_str("The local copy's changes were read before their decoder was loaded."),
+            CacheError::Incomplete => f.write_str("This tab could not load the part of Deskline that reads your saved changes; reload it once the server can be reached (nothing was lost)."),
         }
     }
 }
@@ -558,6 +566,10 @@ impl Cache {
     /// is decoded, instead of the whole read and the whole decode one after the other. At 50,000
     /// tickets the read alone takes about 90 ms.
     pub async fn load(&self) -> Result<Snapshot> {
+        with_decoders(async || self.load_once().await).await
+    }
+
+    async fn load_once(&self) -> Result<Snapshot> {
         let tx = self.db.transaction_with_str_sequence(&Array::of3(
             &JsValue::from_str(CHUNKS),
             &JsValue::from_str(OUTBOX),
@@ -806,11 +818,14 @@ impl Cache {
 
     /// The outbox as stored now (`None`: nothing stored yet), read without writing.
     pub async fn outbox(&self) -> Result<Option<Outbox>> {
-        let tx = self.db.transaction_with_str_sequence(&Array::of2(
-            &JsValue::from_str(OUTBOX),
-            &JsValue::from_str(META),
-        ))?;
-        read_outbox(&tx.object_store(OUTBOX)?, &tx.object_store(META)?).await
+        with_decoders(async || {
+            let tx = self.db.transaction_with_str_sequence(&Array::of2(
+                &JsValue::from_str(OUTBOX),
+                &JsValue::from_str(META),
+            ))?;
+            read_outbox(&tx.object_store(OUTBOX)?, &tx.object_store(META)?).await
+        })
+        .await
     }
 
     /// Changes the outbox as one read-modify-write with strict durability: `change` sees the
@@ -821,10 +836,18 @@ impl Cache {
         fresh: Uuid,
         change: impl FnOnce(&mut Outbox) -> R,
     ) -> Result<(Outbox, R)> {
-        let tx = self.tx(&[OUTBOX, META], true)?;
-        let store = tx.object_store(OUTBOX)?;
-        let meta = tx.object_store(META)?;
-        let stored = read_outbox(&store, &meta).await?;
+        let (tx, store, meta, stored) = loop {
+            let tx = self.tx(&[OUTBOX, META], true)?;
+            let store = tx.object_store(OUTBOX)?;
+            let meta = tx.object_store(META)?;
+            match read_outbox(&store, &meta).await {
+                // Nothing is written before the outbox is read, so starting over loses nothing.
+                Err(CacheError::NeedsDecoders) => crate::lazy::load_decoders()
+                    .await
+                    .map_err(|_| CacheError::Incomplete)?,
+                stored => break (tx, store, meta, stored?),
+            }
+        };
         let mut outbox = stored.clone().unwrap_or_else(|| Outbox::new(fresh));
         let answer = change(&mut outbox);
         if stored.as_ref() != Some(&outbox) {
@@ -841,6 +864,20 @@ impl Cache {
     }
 }
 
+/// Runs a reading transaction; if it found changes before their decoder was loaded, loads the
+/// decoder and runs it again.
+async fn with_decoders<T>(read: impl AsyncFn() -> Result<T>) -> Result<T> {
+    match read().await {
+        Err(CacheError::NeedsDecoders) => {
+            crate::lazy::load_decoders()
+                .await
+                .map_err(|_| CacheError::Incomplete)?;
+            read().await
+        }
+        other => other,
+    }
+}
+
 async fn read_outbox(store: &IdbObjectStore, meta: &IdbObjectStore) -> Result<Option<Outbox>> {
     let Some(client_id) = get_meta::<Uuid>(meta, "client_id").await? else {
         return Ok(None);
@@ -851,10 +888,24 @@ async fn read_outbox(store: &IdbObjectStore, meta: &IdbObjectStore) -> Result<Op
     let rows: Array = done(&store.get_all()?).await?.unchecked_into();
     // A change this build cannot read is never skipped: the outbox is rewritten whole on every
     // change, which would delete it.
-    let pending = rows
+    let rows = rows
         .iter()
-        .map(|p| parse(&p).ok_or(CacheError::Outdated))
-        .collect::<Result<Vec<Pending>>>()?;
+        .map(|p| p.as_string().ok_or(CacheError::Outdated))
+        .collect::<Result<Vec<String>>>()?;
+    // Only changes need the decoder of changes, which is a part of the app of its own.
+    let pending = if rows.is_empty() {
+        Vec::new()
+    } else {
+        // Fetching the decoders inside the transaction would let it finish meanwhile (only
+        // IndexedDB's own requests keep it alive): the caller loads them and starts over.
+        if !crate::lazy::decoders_ready() {
+            return Err(CacheError::NeedsDecoders);
+        }
+        crate::lazy::decode_pending(rows)
+            .await
+            .map_err(|_| CacheError::Incomplete)?
+            .ok_or(CacheError::Outdated)?
+    };
     Ok(Some(Outbox::restore(client_id, next, pending)))
 }
 
@@ -865,6 +916,7 @@ mod tests {
     use deskline_shared::api::PushResponse;
     use deskline_shared::fixtures;
     use deskline_shared::preset::Preset;
+    use deskline_shared::sync::Pending;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);

@@ -10,7 +10,6 @@
 
 use super::{Store, is_alive};
 use deskline_shared::api::PullResponse;
-use deskline_shared::sync::Refused;
 use futures::StreamExt;
 use futures::channel::mpsc;
 use gloo_timers::future::TimeoutFuture;
@@ -51,8 +50,9 @@ pub enum TabMessage {
     },
     /// The server refused a change (perhaps made in another tab): every tab tells the user.
     Refused {
-        /// The change and the reason.
-        refused: Refused,
+        /// The change and the reason, as JSON: the decoder of changes is a part of the app loaded
+        /// apart (see `lazy.rs`), and this message is read with the others in the main module.
+        refused: String,
         /// It waited offline before the server saw it.
         waited: bool,
     },
