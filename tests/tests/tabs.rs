@@ -7,6 +7,7 @@
 use anyhow::{Context, Result, ensure};
 use deskline_e2e::pages::{LoginPage, TicketView, WorkspacePage};
 use deskline_e2e::{Api, Browser, Cdp, Server};
+use fantoccini::wd::WindowHandle;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -79,6 +80,24 @@ async fn notes_on_server(api: &Api, id: &str, body: &str) -> Result<usize> {
         .count())
 }
 
+/// Ana signs in in a first tab, which leads, and opens a second, signed in already (same
+/// profile), which follows; the second is the current one.
+async fn two_tabs<'a>(
+    browser: &'a Browser,
+    server: &Server,
+) -> Result<(WorkspacePage<'a>, WindowHandle, WindowHandle)> {
+    browser.client.goto(&server.base).await?;
+    let workspace = LoginPage(browser).sign_in("ana@deskline.test").await?;
+    wait_role(browser, "leader").await?;
+    let first = browser.client.window().await?;
+    let second = browser.client.new_window(true).await?.handle;
+    browser.client.switch_to_window(second.clone()).await?;
+    browser.client.goto(&server.base).await?;
+    workspace.rows().await?;
+    wait_role(browser, "follower").await?;
+    Ok((workspace, first, second))
+}
+
 #[tokio::test]
 async fn one_tab_leads_the_other_follows_and_the_lead_passes_on_when_it_closes() -> Result<()> {
     let server = Server::start(30)?;
@@ -86,17 +105,7 @@ async fn one_tab_leads_the_other_follows_and_the_lead_passes_on_when_it_closes()
     let team = api.first_team_of("Ana Souza").await?;
 
     let browser = Browser::start(1280, 800).await?;
-    browser.client.goto(&server.base).await?;
-    let workspace = LoginPage(&browser).sign_in("ana@deskline.test").await?;
-    wait_role(&browser, "leader").await?;
-    let first = browser.client.window().await?;
-
-    // The second tab: signed in already (same profile), it follows.
-    let second = browser.client.new_window(true).await?.handle;
-    browser.client.switch_to_window(second.clone()).await?;
-    browser.client.goto(&server.base).await?;
-    workspace.rows().await?;
-    wait_role(&browser, "follower").await?;
+    let (workspace, first, second) = two_tabs(&browser, &server).await?;
     workspace.type_search("quokka").await?;
 
     // A change made on another device reaches the follower without a reload: the leader is
@@ -209,15 +218,7 @@ async fn a_change_the_server_refuses_is_told_in_the_tab_that_made_it() -> Result
     .await?;
 
     let browser = Browser::start(1280, 800).await?;
-    browser.client.goto(&server.base).await?;
-    let workspace = LoginPage(&browser).sign_in("ana@deskline.test").await?;
-    wait_role(&browser, "leader").await?;
-    let first = browser.client.window().await?;
-    let second = browser.client.new_window(true).await?.handle;
-    browser.client.switch_to_window(second.clone()).await?;
-    browser.client.goto(&server.base).await?;
-    workspace.rows().await?;
-    wait_role(&browser, "follower").await?;
+    let (workspace, first, second) = two_tabs(&browser, &server).await?;
     workspace.type_search("wombat").await?;
     let view = workspace.open_ticket(&id).await?;
 
