@@ -18,6 +18,26 @@ use store::Store;
 
 pub use http::app;
 
+/// How many connections may wait to be accepted. tokio's `TcpListener::bind` asks for 128, as the
+/// standard library does: when every agent's browser reconnects at once (after a restart, or the
+/// bench's 200 clients), the 129th connection's SYN is dropped and retried a second later.
+/// Linux caps this at `net.core.somaxconn` (4096 by default).
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listening socket on `addr` with [`LISTEN_BACKLOG`].
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As tokio's `bind`: a restarted server may take its port while old connections linger.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Everything a request handler may need.
 #[derive(Clone)]
 pub struct AppState {
@@ -127,5 +147,23 @@ impl AppState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&ws, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// 300 connections made at once are all taken by the kernel while the server has accepted
+    /// none of them: with tokio's default backlog (128) the rest would wait for SYN retries.
+    #[tokio::test]
+    async fn a_burst_of_connections_fits_the_listen_backlog() {
+        let listener = super::listen(([127, 0, 0, 1], 0).into()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connects = (0..300).map(|_| tokio::net::TcpStream::connect(addr));
+        let all = futures_util::future::join_all(connects);
+        let streams = tokio::time::timeout(std::time::Duration::from_secs(20), all)
+            .await
+            .expect("some connections were not taken while none was accepted");
+        assert!(streams.iter().all(Result::is_ok));
+        drop(listener);
     }
 }

@@ -52,7 +52,7 @@ async fn main() -> anyhow::Result<()> {
         state.clone(),
         std::time::Duration::from_secs(config.sla_interval.max(1)),
     );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.addr, config.port)).await?;
+    let listener = deskline_server::listen(SocketAddr::new(config.addr, config.port))?;
     let addr = listener.local_addr()?;
     println!("Deskline is serving on http://{addr}");
     if demo {

@@ -63,9 +63,7 @@ fn start_server(db: &Path) -> (tokio::runtime::Runtime, Store, AppState, String)
         let state = AppState::new(store.clone(), db.parent().unwrap().to_path_buf())
             .await
             .expect("state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = deskline_server::listen(([127, 0, 0, 1], 0).into()).expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         // As the server binary runs: the SLA scheduler, woken by every push.
         deskline_server::sla::spawn(state.clone(), Duration::from_secs(15));

@@ -33,7 +33,7 @@ impl TestServer {
             .unwrap();
         // Tests move time with PUT /api/test/clock, which also runs the SLA scheduler.
         state.clock = deskline_server::clock::Clock::test();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = deskline_server::listen(([127, 0, 0, 1], 0).into()).unwrap();
         let addr = listener.local_addr().unwrap();
         let router = app(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
