@@ -233,16 +233,28 @@ where
                 view! {
                     <div class="splash" role="alert" data-testid="part-unavailable">
                         <p>
-                            "This part of Deskline is not in this browser yet, and the server cannot be reached."
+                            "This part of Deskline could not be loaded: the server cannot be reached, or a newer version of Deskline has replaced this one."
                         </p>
-                        <button class="btn" on:click=move |_| attempt.update(|n| *n += 1)>
-                            "Try again"
-                        </button>
+                        <p>
+                            <button class="btn" on:click=move |_| attempt.update(|n| *n += 1)>
+                                "Try again"
+                            </button>
+                            " "
+                            <button class="btn ghost" on:click=move |_| reload()>
+                                "Reload the page"
+                            </button>
+                        </p>
                     </div>
                 }
                 .into_any()
             })
         })
+    }
+}
+
+fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
     }
 }
 

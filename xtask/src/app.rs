@@ -24,12 +24,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-/// What `dist/` depends on: a build newer than all of these is kept.
-const INPUTS: [&str; 6] = [
+/// What `dist/` depends on: a build newer than all of these is kept (the xtask and the cargo
+/// config included: they are how the app is built).
+const INPUTS: [&str; 8] = [
     "app",
     "export",
     "shared",
     "public",
+    "xtask",
+    ".cargo",
     "Cargo.lock",
     "Cargo.toml",
 ];
@@ -52,11 +55,42 @@ pub fn build(root: &Path) -> Result<()> {
         std::fs::create_dir_all(&staging)?;
         assemble(root, &staging)?;
         if dist.exists() {
+            keep_previous_build(&dist, &staging)?;
             std::fs::remove_dir_all(&dist)?;
         }
         std::fs::rename(&staging, &dist)?;
     }
     precompress(&dist)
+}
+
+/// Copies the previous build's app files (its glue, main module and split modules, named by its
+/// hash) into the new build: a tab still running it loads its parts from them after the deploy,
+/// instead of getting index.html for a file that is gone. One build back only, so they do not pile
+/// up.
+fn keep_previous_build(dist: &Path, staging: &Path) -> Result<()> {
+    let Ok(index) = std::fs::read_to_string(dist.join("index.html")) else {
+        return Ok(());
+    };
+    let Some(hash) = index
+        .split("/deskline-app-")
+        .nth(1)
+        .and_then(|rest| rest.get(..16))
+        .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+    else {
+        return Ok(());
+    };
+    let tag = format!("-{hash}");
+    for entry in std::fs::read_dir(dist)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let to = staging.join(name);
+        if name.contains(&tag) && !name.ends_with(".gz") && !to.exists() {
+            std::fs::copy(&path, &to)?;
+        }
+    }
+    Ok(())
 }
 
 /// The files of the page, by the name `app/index.html` refers to them with.
@@ -122,7 +156,19 @@ impl Names {
 /// modules fetched later (split points and shared chunks).
 fn split_app(input: &Path, out: &Path, names: &mut Names) -> Result<Vec<String>> {
     let wasm = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
-    let hash = content_hash(&wasm);
+    // The names change whenever the files may: with the module, and with how it is split and
+    // bound (this file, the locked crate versions, the wasm-bindgen CLI). A browser keeps a
+    // hashed file for good, so one name must never stand for two contents.
+    let bindgen = crate::output_of("wasm-bindgen", &["--version"]).unwrap_or_default();
+    let hash = content_hash(
+        &[
+            wasm.as_slice(),
+            include_bytes!("app.rs"),
+            include_bytes!("../../Cargo.lock"),
+            bindgen.as_bytes(),
+        ]
+        .concat(),
+    );
     let app = format!("deskline-app-{hash}");
     let link = format!("__wasm_split-{hash}.js");
     let split_dir = out.join("split");
@@ -246,18 +292,21 @@ fn fill(template: &str, names: &Names, prefetch: &str) -> Result<String> {
 /// Drops comments and the whitespace around punctuation and at line starts: our stylesheet
 /// has no strings or URLs containing `/*`, and keeps one space wherever a space separates words.
 fn minify_css(css: &str) -> String {
-    let mut text = String::with_capacity(css.len());
-    let mut rest = css;
-    while let Some(start) = rest.find("/*") {
-        text.push_str(&rest[..start]);
-        rest = rest[start + 2..]
-            .find("*/")
-            .map_or("", |end| &rest[start + 2 + end + 2..]);
-    }
-    text.push_str(rest);
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(css.len());
+    let mut chars = css.chars().peekable();
     let mut space = false;
-    for c in text.chars() {
+    while let Some(c) = chars.next() {
+        if c == '/' && chars.peek() == Some(&'*') {
+            chars.next();
+            let mut last = ' ';
+            for c in chars.by_ref() {
+                if last == '*' && c == '/' {
+                    break;
+                }
+                last = c;
+            }
+            continue;
+        }
         if c.is_whitespace() {
             space = true;
             continue;
@@ -273,6 +322,17 @@ fn minify_css(css: &str) -> String {
             space = false;
         }
         out.push(c);
+        // A string goes as it is: its spaces, `/*` and `;` are text.
+        if c == '"' || c == '\'' {
+            while let Some(s) = chars.next() {
+                out.push(s);
+                if s == '\\' {
+                    out.extend(chars.next());
+                } else if s == c {
+                    break;
+                }
+            }
+        }
     }
     out
 }
@@ -372,6 +432,52 @@ mod tests {
         let css =
             "/* head */\n.a > .b,\n.c :hover {\n  margin: 0 auto; /* why */\n  color: red;\n}\n";
         assert_eq!(minify_css(css), ".a>.b,.c :hover{margin:0 auto;color:red;}");
+    }
+
+    #[test]
+    fn css_strings_are_kept_as_they_are() {
+        let css = ".a::before { content: \"a  /* b */ ; c\" ; }\n.b { content: '\\'  x' }";
+        assert_eq!(
+            minify_css(css),
+            ".a::before{content:\"a  /* b */ ; c\";}.b{content:'\\'  x'}"
+        );
+    }
+
+    #[test]
+    fn the_previous_builds_app_files_are_kept_one_generation() {
+        let root = std::env::temp_dir().join(format!("xtask-keep-{}", std::process::id()));
+        let (dist, staging) = (root.join("dist"), root.join("staging"));
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::create_dir_all(&staging).unwrap();
+        let old = "0123456789abcdef";
+        std::fs::write(
+            dist.join("index.html"),
+            format!("<script type=module src=\"/deskline-app-{old}.js\">"),
+        )
+        .unwrap();
+        for name in [
+            format!("deskline-app-{old}.js"),
+            format!("split_ticket_view-{old}.wasm"),
+            format!("split_ticket_view-{old}.wasm.gz"),
+            "chunk_1-fedcba9876543210.wasm".into(),
+            "sw.js".into(),
+        ] {
+            std::fs::write(dist.join(name), "x").unwrap();
+        }
+        keep_previous_build(&dist, &staging).unwrap();
+        let mut kept: Vec<_> = std::fs::read_dir(&staging)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            [
+                format!("deskline-app-{old}.js"),
+                format!("split_ticket_view-{old}.wasm")
+            ]
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
