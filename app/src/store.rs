@@ -469,8 +469,17 @@ impl Store {
                 page,
             } if !self.leading() => sync::follow(*self, from, run, reset, page).await,
             TabMessage::Refused { refused, waited } => {
-                if let Ok(Some(refused)) = crate::lazy::decode_refused(refused).await {
-                    self.show_refused(refused, waited);
+                match crate::lazy::decode_refused(refused).await {
+                    Ok(Some(refused)) => self.show_refused(refused, waited),
+                    // Unreadable here (a tab of another build sent it).
+                    Ok(None) => {}
+                    // Not lost in silence: the user learns that something was refused.
+                    Err(_) => self.notify(
+                        "The server refused a change, and this tab could not load the part of \
+                         Deskline that says which one: reload the page once the server \
+                         can be reached."
+                            .to_owned(),
+                    ),
                 }
             }
             // Meant for the other role.

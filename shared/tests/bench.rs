@@ -188,6 +188,7 @@ fn measure_queue(target: &str) -> Vec<String> {
         total = index.counts(&selection, me).total;
         count_times.push(clock_ms() - start);
     }
+    let counts_ms = median(count_times);
     #[allow(unused_mut)]
     let mut lines = vec![
         format!(
@@ -196,8 +197,7 @@ fn measure_queue(target: &str) -> Vec<String> {
             rows.len()
         ),
         format!(
-            "BENCH counts_{target}_ms {:.3} (open tickets by status and team: {total})",
-            median(count_times)
+            "BENCH counts_{target}_ms {counts_ms:.3} (open tickets by status and team: {total})"
         ),
         format!("BENCH queue_index_build_{target}_ms {build_ms:.1} (once per load)"),
     ];
@@ -240,6 +240,10 @@ fn measure_queue(target: &str) -> Vec<String> {
         );
         lines.push(format!(
             "BENCH filter_sort_100k_js_ms {js_ms:.3} (the same query in plain JavaScript, same page, {js_rows} rows)"
+        ));
+        // The name for the counts as the app computes them: in the browser.
+        lines.push(format!(
+            "BENCH counts_100k_ms {counts_ms:.3} (counts_100k_wasm_ms under the issue's name)"
         ));
     }
     #[cfg(not(target_arch = "wasm32"))]
